@@ -1,0 +1,1 @@
+"""The Datathèque web application: SPARQL endpoint, linked-data pages, catalogue."""

@@ -1,0 +1,1 @@
+"""Build the Datathèque knowledge graph: harvest, lift, validate and load sources."""

@@ -1,0 +1,108 @@
+"""What each CLI command does, given settings, parsed arguments and a console."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from graph.i18n import N_
+from graph.report import Severity
+from graph.settings import Settings, SettingsError
+
+STATUS_MESSAGES = {
+    "built": N_("built"),
+    "flagged": N_("published with violations"),
+    "failed": N_("failed"),
+    "kept": N_("failed, previous graph kept"),
+}
+SEVERITY_MESSAGES = {
+    Severity.VIOLATION: N_("violation"),
+    Severity.WARNING: N_("warning"),
+    Severity.INFO: N_("info"),
+}
+
+
+def print_build_report(report, console) -> None:
+    """Print one line per source, then its problems, translated."""
+    console("Build report %(build)s:", stream=sys.stdout, build=report.build_id)
+    for source in report.sources:
+        console(
+            "  %(source)s: %(status)s, %(triples)s triples from %(records)s records in %(duration)s s, "
+            "%(violations)s violations, %(warnings)s warnings",
+            stream=sys.stdout,
+            source=source.name,
+            status=console.translate(STATUS_MESSAGES.get(source.status, source.status)),
+            triples=source.triples,
+            records=source.records,
+            duration=f"{source.duration:.2f}",
+            violations=source.count(Severity.VIOLATION),
+            warnings=source.count(Severity.WARNING),
+        )
+        for problem in source.problems[:20]:
+            text = console.translate(problem.message, problem.params)
+            fix = console.translate(problem.fix) if problem.fix else ""
+            console("    [%(severity)s] %(text)s %(fix)s", stream=sys.stdout, severity=console.translate(SEVERITY_MESSAGES[problem.severity]), text=text, fix=fix)
+        if len(source.problems) > 20:
+            console("    … and %(count)s more problems", stream=sys.stdout, count=len(source.problems) - 20)
+
+
+def run_build(settings: Settings, args: argparse.Namespace, console) -> int:
+    from graph.build import build
+
+    def progress(event: str, source_report) -> None:
+        if event == "start":
+            console("Building source %(source)s…", source=source_report.name)
+        else:
+            console("Source %(source)s: %(triples)s triples in %(duration)s s", source=source_report.name, triples=source_report.triples, duration=f"{source_report.duration:.2f}")
+
+    try:
+        report = build(settings, args.sources, progress)
+    except SettingsError as error:
+        console("Configuration error: %(error)s", error=str(error))
+        return 2
+    print_build_report(report, console)
+    return 1 if report.failed else 0
+
+
+def run_serve(settings: Settings, args: argparse.Namespace, console) -> int:
+    from graph.store import current_generation
+
+    if current_generation(settings.store) is None:
+        console("The store %(store)s is empty: building it first.", store=str(settings.store))
+        status = run_build(settings, argparse.Namespace(sources=None), console)
+        if current_generation(settings.store) is None:
+            return status
+
+    import uvicorn
+
+    from api.app import create_app
+
+    console("Serving %(base)s on http://%(host)s:%(port)s/", base=settings.base_uri, host=settings.host, port=settings.port)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def run_query(settings: Settings, args: argparse.Namespace, console) -> int:
+    from graph.query import QueryFailed, run_cli_query
+
+    try:
+        output = run_cli_query(settings, args.sparql, args.format)
+    except QueryFailed as error:
+        console(error.message, **error.params)
+        return 1 if error.params.get("kind") != "setup" else 2
+    sys.stdout.write(output)
+    return 0
+
+
+def run_fetch(settings: Settings, args: argparse.Namespace, console) -> int:
+    from graph.fetch import FetchError, fetch_national
+
+    console("Downloading %(url)s…", url=settings.national_url)
+    try:
+        written = fetch_national(settings)
+    except FetchError as error:
+        console(error.message, **error.params)
+        return 1
+    for path in written:
+        console("Written %(path)s", path=str(path))
+    return 0

@@ -1,0 +1,47 @@
+"""Problems found while building, collected as data rather than raised."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """How bad a problem is; the names follow SHACL's severities."""
+
+    VIOLATION = "violation"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, with where it was found and how to fix it.
+
+    `code` is stable (tests and exports rely on it); `message` and `fix` are
+    English msgids of the translation catalogue, formatted with `params`.
+    """
+
+    code: str
+    source: str
+    message: str
+    location: str = ""
+    fix: str = ""
+    severity: Severity = Severity.VIOLATION
+    params: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+
+class SourceError(Exception):
+    """A source cannot be lifted at all; its previous graph is kept.
+
+    Carries a Problem so the report and the CLI show the same text.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message % problem.params if problem.params else problem.message)
+        self.problem = problem
