@@ -11,9 +11,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable, Iterable
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import NamedNode, Quad, Store
 
 from graph import store as store_module
 from graph.provenance import provenance_quads
@@ -59,6 +60,11 @@ class BuildReport:
 
 ProgressCallback = Callable[[str, SourceReport], None]
 
+#: Functions run on the new generation after every source is loaded and before
+#: it is published: `hook(settings, store, generation_path, report)`. Indexes
+#: derived from the graph (search, statistics) register here.
+POST_BUILD_HOOKS: list[Callable[[Settings, Store, Path, "BuildReport"], None]] = []
+
 
 def build(
     settings: Settings,
@@ -75,8 +81,7 @@ def build(
     notify = progress or (lambda event, source_report: None)
     log.info("build %s started: %d sources", report.build_id, len(selected))
 
-    path, store = store_module.new_generation(settings.store)
-    try:
+    with store_module.write_transaction(settings.store) as (path, store):
         shapes = load_shapes(base_uri=settings.base_uri)
         context = LiftContext(settings, store)
         for source in selected:
@@ -85,14 +90,10 @@ def build(
             notify("start", source_report)
             _build_source(source, context, shapes, source_report, report.build_id)
             notify("end", source_report)
+        for hook in POST_BUILD_HOOKS:
+            hook(settings, store, path, report)
         store.optimize()
-        store.flush()
-        del store, context
-        store_module.publish_generation(settings.store, path)
-        report.published = True
-    except BaseException:
-        store_module.discard_generation(path)
-        raise
+    report.published = True
     log.info("build %s finished: %d sources, %d failed", report.build_id, len(selected), sum(s.failed for s in report.sources))
     return report
 

@@ -15,7 +15,6 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import quote
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gettext
 import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Mapping
 
 import io

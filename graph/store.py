@@ -1,19 +1,25 @@
-"""The on-disk pyoxigraph store, kept as a sequence of build generations.
+"""The on-disk pyoxigraph store, kept as a sequence of immutable generations.
 
-`{store}/current` names the generation being served. A build copies it
-(a RocksDB checkpoint, made of hard links) into a new generation, replaces
-the graphs of the sources it rebuilt there, then switches `current` with an
-atomic rename. So a failed or interrupted build never touches what is
-served, and a source that fails keeps the graph it had in the copy.
+`{store}/current` names the generation being served. Every write (a build,
+a SPARQL Update, a Graph Store request) runs in `write_transaction`: under
+an exclusive lock it copies the current generation (a RocksDB checkpoint,
+made of hard links) into a new one, writes there, then switches `current`
+with an atomic rename. A failed or interrupted write never touches what is
+served, and a published generation is never written again, so readers
+(any number of processes) open it read-only without the undefined
+behaviour pyoxigraph documents for a read-only store beside a writer.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from pyoxigraph import Store
 
@@ -77,19 +83,50 @@ def discard_generation(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-class StoreHandle:
-    """The store of a long-running process, reopened when a build publishes.
+@contextmanager
+def write_lock(root: Path) -> Iterator[None]:
+    """Hold the store's exclusive write lock (a flock on `{store}/.lock`), waiting for it."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
-    Checks `current` at most once a second, so requests pay a stat call
-    at most, and a rebuild is served without a restart.
+
+@contextmanager
+def write_transaction(root: Path) -> Iterator[tuple[Path, Store]]:
+    """Yield the path and writable store of a copy of the current generation.
+
+    The copy is published when the block ends.
+
+    If the block raises, the copy is deleted and the served generation is unchanged.
+    """
+    with write_lock(root):
+        path, store = new_generation(root)
+        try:
+            yield path, store
+            store.flush()
+            del store
+        except BaseException:
+            discard_generation(path)
+            raise
+        publish_generation(root, path)
+
+
+class StoreHandle:
+    """The read-only store of a long-running process, reopened when a write publishes.
+
+    Each `get()` costs one stat of `{store}/current`, so a rebuild or an
+    update is served by every process on its next request, without a restart.
     """
 
-    def __init__(self, root: Path, read_only: bool = False) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.read_only = read_only
         self._store: Store | None = None
         self._generation: Path | None = None
-        self._checked = 0.0
+        self._stamp: tuple[int, int] | None = None
 
     @property
     def generation(self) -> Path | None:
@@ -97,18 +134,19 @@ class StoreHandle:
 
     def get(self) -> Store:
         """Return the store of the current generation. Raises StoreNotBuilt."""
-        now = time.monotonic()
-        if self._store is None or now - self._checked > 1.0:
-            self._checked = now
+        try:
+            status = (self.root / CURRENT).stat()
+        except FileNotFoundError:
+            raise StoreNotBuilt(str(self.root)) from None
+        stamp = (status.st_mtime_ns, status.st_ino)
+        if self._store is None or stamp != self._stamp:
             generation = current_generation(self.root)
             if generation is None:
                 raise StoreNotBuilt(str(self.root))
-            if generation != self._generation:
-                self._store = None
-                self._store = open_current(self.root, self.read_only)
-                self._generation = generation
-                log.info("opened generation %s", generation.name)
-        assert self._store is not None
+            self._store = Store.read_only(str(generation))
+            self._generation = generation
+            self._stamp = stamp
+            log.info("opened generation %s", generation.name)
         return self._store
 
     def last_modified(self) -> float:
