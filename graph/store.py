@@ -55,6 +55,8 @@ def open_current(root: Path, read_only: bool = False) -> Store:
 def new_generation(root: Path) -> tuple[Path, Store]:
     """Create a new generation holding a copy of the current one, and open it."""
     root.mkdir(parents=True, exist_ok=True)
+    for leftover in root.glob("discarded-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
     name = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     path = root / name
     previous = current_generation(root)
@@ -79,8 +81,17 @@ def publish_generation(root: Path, path: Path) -> None:
 
 
 def discard_generation(path: Path) -> None:
-    """Delete a generation that was never published."""
-    shutil.rmtree(path, ignore_errors=True)
+    """Delete a generation that was never published.
+
+    It is renamed first, because a Store object still referenced elsewhere
+    may write files into it; `new_generation` deletes such leftovers later.
+    """
+    discarded = path.with_name("discarded-" + path.name)
+    try:
+        path.rename(discarded)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(discarded, ignore_errors=True)
 
 
 @contextmanager
