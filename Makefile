@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run build test install clean messages
+.PHONY: run build test install clean messages yasgui france
 
 run: install
 	-$(BIN)/datatheque build
@@ -13,6 +13,11 @@ run: install
 
 build: install
 	$(BIN)/datatheque build
+
+# Download the national files and build the territories of all of France (graph `geo`).
+france: install
+	$(BIN)/datatheque fetch
+	$(BIN)/datatheque build --config datatheque-france.toml
 
 test: install
 	$(BIN)/python -m pytest
@@ -32,3 +37,10 @@ clean:
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k console -k translate -k QueryFailed --no-location --sort-output --no-wrap -o locale/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap -i locale/messages.pot -d locale -D messages
+
+# Vendor the YASGUI query editor of /sparql from the npm registry into api/static/yasgui/.
+YASGUI_VERSION = 4.6.2
+yasgui:
+	rm -rf var/yasgui && mkdir -p var/yasgui
+	cd var/yasgui && npm pack --silent @zazuko/yasgui@$(YASGUI_VERSION) && tar xzf zazuko-yasgui-$(YASGUI_VERSION).tgz
+	cp var/yasgui/package/build/yasgui.min.js var/yasgui/package/build/yasgui.min.css api/static/yasgui/

@@ -5,6 +5,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from api.metrics import RequestMetricsMiddleware
+from api.not_found import http_error_page
+from api.sparql_fast_path import SparqlApp
 
 from graph.settings import Settings, load_settings
 from graph.store import StoreHandle
@@ -19,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     `app.state.settings`; routers read them from the request.
     """
     settings = settings or load_settings()
-    app = FastAPI(title="Datathèque", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app = SparqlApp(title="Datathèque", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.store = StoreHandle(settings.store)
 
@@ -27,5 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in routers.ROUTERS:
         app.include_router(router)
+    # Pages and RDF documents are compressed for clients that send Accept-Encoding: gzip.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Counts the /sparql responses that go through the stack; SparqlApp counts the queries it takes itself.
+    app.add_middleware(RequestMetricsMiddleware)
+    app.add_exception_handler(StarletteHTTPException, http_error_page)
     log.info("app ready for %s, store %s", settings.base_uri, settings.store)
     return app

@@ -19,9 +19,12 @@ from pyoxigraph import NamedNode, Quad, Store
 from graph import store as store_module
 from graph.provenance import provenance_quads
 from graph.report import Problem, Severity, SourceError
+from graph.search_index import build_search_index
+from graph.metadata_quality import score_catalog
 from graph.settings import Settings, SourceConfig
 from graph.sources import LiftContext, Lifted, lift_function
-from graph.validation import load_shapes, validate_triples
+from graph.quality import kept_activity_quads, quality_quads, store_quality
+from graph.validation import Validator, load_shapes
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ ProgressCallback = Callable[[str, SourceReport], None]
 #: Functions run on the new generation after every source is loaded and before
 #: it is published: `hook(settings, store, generation_path, report)`. Indexes
 #: derived from the graph (search, statistics) register here.
-POST_BUILD_HOOKS: list[Callable[[Settings, Store, Path, "BuildReport"], None]] = []
+POST_BUILD_HOOKS: list[Callable[[Settings, Store, Path, "BuildReport"], None]] = [build_search_index, score_catalog]
 
 
 def build(
@@ -82,13 +85,13 @@ def build(
     log.info("build %s started: %d sources", report.build_id, len(selected))
 
     with store_module.write_transaction(settings.store) as (path, store):
-        shapes = load_shapes(base_uri=settings.base_uri)
+        validator = Validator(load_shapes(base_uri=settings.base_uri))
         context = LiftContext(settings, store)
         for source in selected:
             source_report = SourceReport(source.name)
             report.sources.append(source_report)
             notify("start", source_report)
-            _build_source(source, context, shapes, source_report, report.build_id)
+            _build_source(source, context, validator, source_report, report.build_id)
             notify("end", source_report)
         for hook in POST_BUILD_HOOKS:
             hook(settings, store, path, report)
@@ -98,7 +101,7 @@ def build(
     return report
 
 
-def _build_source(source: SourceConfig, context: LiftContext, shapes, source_report: SourceReport, build_id: str) -> None:
+def _build_source(source: SourceConfig, context: LiftContext, validator: Validator, source_report: SourceReport, build_id: str) -> None:
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     graph = NamedNode(context.settings.graph_iri(source.name))
@@ -119,19 +122,32 @@ def _build_source(source: SourceConfig, context: LiftContext, shapes, source_rep
 
     source_report.problems.extend(lifted.problems)
     source_report.records = lifted.records
-    source_report.problems.extend(validate_triples(lifted.triples, shapes, source.name))
-    violations = source_report.count(Severity.VIOLATION)
+    # The new triples replace the graph in the generation being built, where the
+    # validator reads them; a strict source with violations gets its old triples back.
+    previous = list(context.store.quads_for_pattern(None, None, None, graph)) if source.strict else []
+    context.store.clear_graph(graph)
+    context.store.bulk_extend(Quad(t.subject, t.predicate, t.object, graph) for t in lifted.triples)
+    validation = validator.validate_graph(context.store, graph.value)
+    source_report.problems.extend(result.to_problem(source.name) for result in validation.results)
+    violations = validation.count(Severity.VIOLATION)
     if violations and source.strict:
-        source_report.status = "kept"
+        source_report.status = "kept" if previous else "failed"
+        quality = quality_quads(context.settings, context.store, source.name, build_id, validation, source_report.status)
+        if previous:
+            context.store.clear_graph(graph)
+            context.store.bulk_extend(previous)
+        else:
+            context.store.remove_graph(graph)
         source_report.duration = time.perf_counter() - started
+        context.store.extend(kept_activity_quads(context.settings, source.name, build_id, source_report.status))
+        store_quality(context.store, quality)
         log.error("strict source %s has %d violations, previous graph kept", source.name, violations)
         return
 
-    context.store.clear_graph(graph)
-    context.store.bulk_extend(Quad(t.subject, t.predicate, t.object, graph) for t in lifted.triples)
     source_report.triples = len(set(lifted.triples))
     source_report.duration = time.perf_counter() - started
     source_report.status = "flagged" if violations else "built"
+    store_quality(context.store, quality_quads(context.settings, context.store, source.name, build_id, validation, source_report.status))
     context.store.extend(
         provenance_quads(context.settings, source, lifted, source_report, build_id, started_at)
     )

@@ -24,8 +24,9 @@ class Console:
     def __init__(self, language: str) -> None:
         self.language = language
 
-    def __call__(self, message: str, stream=sys.stderr, **params: object) -> None:
-        print(translate(message, self.language, params), file=stream, flush=True)
+    def __call__(self, message: str, stream=None, **params: object) -> None:
+        # sys.stderr is looked up at each call, so a redirected stderr (tests, wrappers) gets the output.
+        print(translate(message, self.language, params), file=stream or sys.stderr, flush=True)
 
     def translate(self, message: str, params: dict[str, object] | None = None) -> str:
         return translate(message, self.language, params)
@@ -60,6 +61,11 @@ def make_parser() -> argparse.ArgumentParser:
     _add_common(fetch)
     fetch.add_argument("--url", help="URL of the npm tarball or of a folder of JSON files")
     fetch.add_argument("--output", type=Path, help="target directory (default: var/national)")
+
+    validate = commands.add_parser("validate", help="validate the source graphs of the store against the SHACL shapes")
+    _add_common(validate)
+    validate.add_argument("--source", nargs="+", metavar="NAME", help="validate only these sources (default: all built sources)")
+    validate.add_argument("--format", default="text", choices=["text", "json", "turtle"], help="output format (default: text)")
 
     return parser
 

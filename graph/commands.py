@@ -39,7 +39,7 @@ def print_build_report(report, console) -> None:
             warnings=source.count(Severity.WARNING),
         )
         for problem in source.problems[:20]:
-            text = console.translate(problem.message, problem.params)
+            text = problem.text(console.language)
             fix = console.translate(problem.fix) if problem.fix else ""
             console("    [%(severity)s] %(text)s %(fix)s", stream=sys.stdout, severity=console.translate(SEVERITY_MESSAGES[problem.severity]), text=text, fix=fix)
         if len(source.problems) > 20:
@@ -55,9 +55,11 @@ def run_build(settings: Settings, args: argparse.Namespace, console) -> int:
         else:
             console("Source %(source)s: %(triples)s triples in %(duration)s s", source=source_report.name, triples=source_report.triples, duration=f"{source_report.duration:.2f}")
 
+    from graph.validation import ValidationSetupError
+
     try:
         report = build(settings, args.sources, progress)
-    except SettingsError as error:
+    except (SettingsError, ValidationSetupError) as error:
         console("Configuration error: %(error)s", error=str(error))
         return 2
     print_build_report(report, console)
@@ -106,3 +108,27 @@ def run_fetch(settings: Settings, args: argparse.Namespace, console) -> int:
     for path in written:
         console("Written %(path)s", path=str(path))
     return 0
+
+
+def run_validate(settings: Settings, args: argparse.Namespace, console) -> int:
+    """Validate the built graphs: exit 0 when they conform, 1 on a violation, 2 on a setup error."""
+    from graph.store import StoreNotBuilt
+    from graph.store_validation import format_json, format_text, format_turtle, open_served_store, validate_store
+    from graph.validation import ValidationSetupError
+
+    try:
+        store = open_served_store(settings)
+        reports = validate_store(settings, store, args.source)
+    except StoreNotBuilt:
+        console("The store %(store)s is empty: run `datatheque build` first.", store=str(settings.store))
+        return 2
+    except (SettingsError, ValidationSetupError) as error:
+        console("Configuration error: %(error)s", error=str(error))
+        return 2
+    if args.format == "json":
+        sys.stdout.write(format_json(reports, console.language))
+    elif args.format == "turtle":
+        sys.stdout.write(format_turtle(settings, store, reports))
+    else:
+        sys.stdout.write(format_text(reports, console.language))
+    return 0 if all(report.conforms for _, report in reports) else 1

@@ -184,6 +184,61 @@ def _object_quads(subject: BlankNode, fields: dict[str, Any], out: list[Quad]) -
                 out.append(Quad(subject, predicate, Literal(_literal_text(item))))
 
 
+_NTRIPLES_ESCAPES = str.maketrans({'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r"})
+
+
+def facade_ntriples(records: Iterable[Record]) -> bytes:
+    """Return the facade of records as N-Triples, the same graph as `facade_quads`.
+
+    Writing text and letting pyoxigraph parse it costs about half the CPU
+    time of creating one Python term object per value, which matters for the
+    national files (37,590 communes give 0.5 M facade triples). N-Triples
+    strings must escape only `"`, `\\`, LF and CR; a lone surrogate, which
+    UTF-8 cannot encode, becomes `?`.
+
+    >>> print(facade_ntriples([Record({"code": "01001", "postcodes": ["01400"]}, "x#/0", index=0)]).decode())
+    _:r1 <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:datatheque:facade:Record> .
+    _:r1 <urn:datatheque:facade:index> "0" .
+    _:r1 <urn:datatheque:facade:code> "01001" .
+    _:r1 <urn:datatheque:facade:postcodes> "01400" .
+    <BLANKLINE>
+    """
+    lines: list[str] = []
+    predicates: dict[str, str] = {}
+    counter = 0
+
+    def write_fields(node: str, fields: dict[str, Any]) -> None:
+        nonlocal counter
+        for name, value in fields.items():
+            predicate = predicates.get(name)
+            if predicate is None:
+                predicate = predicates[name] = f"<{column(name).value}>"
+            for item in value if isinstance(value, list) else (value,):
+                if item is None or isinstance(item, list):
+                    continue
+                if isinstance(item, dict):
+                    counter += 1
+                    child = f"_:r{counter}"
+                    lines.append(f"{node} {predicate} {child} .")
+                    write_fields(child, item)
+                else:
+                    text = item if type(item) is str else _literal_text(item)
+                    lines.append(f'{node} {predicate} "{text.translate(_NTRIPLES_ESCAPES)}" .')
+
+    record_type = f"<{RDF_TYPE.value}> <{RECORD.value}> ."
+    for record in records:
+        counter += 1
+        node = f"_:r{counter}"
+        lines.append(f"{node} {record_type}")
+        if record.line is not None:
+            lines.append(f'{node} <{LINE.value}> "{record.line}" .')
+        if record.index is not None:
+            lines.append(f'{node} <{INDEX.value}> "{record.index}" .')
+        write_fields(node, record.fields)
+    lines.append("")
+    return "\n".join(lines).encode("utf-8", errors="replace")
+
+
 def facade_quads(records: Iterable[Record]) -> list[Quad]:
     """Return the facade of records as quads in the default graph."""
     quads: list[Quad] = []

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from pyoxigraph import Store, Triple
+from pyoxigraph import RdfFormat, Store, Triple
 
-from graph.facade import Record, facade_quads
+from graph.facade import Record, facade_ntriples
 from graph.settings import PROJECT_ROOT
 
 MAPPINGS_DIR = PROJECT_ROOT / "mappings"
@@ -95,7 +95,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
 def run_mapping(mapping: Mapping, records: Iterable[Record], base_uri: str) -> list[Triple]:
     """Lift records through the mapping and return the constructed triples."""
     facade = Store()
-    facade.extend(facade_quads(records))
+    facade.load(facade_ntriples(records), format=RdfFormat.N_TRIPLES)
     return run_query_mapping(mapping, facade, base_uri)
 
 

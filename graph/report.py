@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 
+from graph.i18n import translate
+
 
 class Severity(str, enum.Enum):
     """How bad a problem is; the names follow SHACL's severities."""
@@ -29,6 +31,13 @@ class Problem:
     fix: str = ""
     severity: Severity = Severity.VIOLATION
     params: dict[str, str] = field(default_factory=dict)
+    #: The message already written per language ("fr", "en"), used instead of
+    #: translating `message`: SHACL shapes carry their own `sh:message`s.
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def text(self, language: str) -> str:
+        """Return the message in a language, translated and formatted."""
+        return self.texts.get(language) or translate(self.message, language, self.params)
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)

@@ -67,6 +67,18 @@ class Settings:
     http_timeout: float = 30.0
     #: Query timeout of the SPARQL endpoint, in seconds.
     query_timeout: float = 5.0
+    #: Query worker processes of each web process; 0 means one per CPU core. Also the cap on concurrent queries.
+    query_workers: int = 0
+    #: How long a query waits for a free worker before a 503 with Retry-After, in seconds.
+    query_queue_wait: float = 1.0
+    #: Maximum number of queries waiting for a worker; more get a 503 at once.
+    query_queue_length: int = 64
+    #: Maximum size of a serialised SELECT, CONSTRUCT or DESCRIBE result, in bytes; larger ones are refused with advice to page.
+    max_result_bytes: int = 32_000_000
+    #: Maximum size of a SPARQL query request (URL or body), in bytes; larger ones get 413.
+    max_query_bytes: int = 1_000_000
+    #: Maximum size of a SPARQL Update or Graph Store upload body, in bytes; larger ones get 413.
+    max_upload_bytes: int = 64_000_000
     #: Sources of the build, in order.
     sources: tuple[SourceConfig, ...] = ()
     #: Write tokens of the SPARQL Update and Graph Store endpoints.

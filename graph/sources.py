@@ -26,7 +26,7 @@ from graph.settings import Settings, SourceConfig
 log = logging.getLogger(__name__)
 
 #: Modules that register source kinds; each is imported once, on first use.
-KIND_MODULES = ("graph.geo",)
+KIND_MODULES = ("graph.geo", "graph.deliberations", "graph.budgets", "graph.skos_schemes", "graph.plans", "graph.clubs", "graph.annotations", "graph.eu_vocabularies", "graph.dcat_harvest", "graph.udata", "graph.register")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,9 @@ def source_kind(name: str) -> Callable[[LiftFunction], LiftFunction]:
 
 def lift_function(kind: str) -> LiftFunction:
     """Return the lift function of a kind. Raises KeyError naming the known kinds."""
-    if not _KINDS:
+    if kind not in _KINDS:
+        # A kind module imported on its own (a doctest run, say) fills _KINDS
+        # partly, so the modules are imported on any miss, not only when it is empty.
         for module in KIND_MODULES:
             importlib.import_module(module)
     try:

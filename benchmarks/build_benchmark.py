@@ -1,0 +1,202 @@
+"""Time the build of the territories, beside pyoxigraph's bulk loader and rdflib's parser.
+
+    .venv/bin/python benchmarks/build_benchmark.py [--national DIR] [--repeat N] [--no-readme]
+
+For the bundled Brittany extract (data/decoupage-administratif) and, when
+`datatheque fetch` has written them, the national files (var/national), it
+measures in separate child processes, so that each peak memory is its own:
+
+- `lift`: the etalab-geo lift alone (JSON → facade → CONSTRUCT), triples in memory;
+- `lift + load`: the lift, then loading the triples into a new on-disk store generation;
+- `build`: `datatheque build` of that one source: lift, SHACL validation, load, provenance;
+- peers on the N-Triples of the same triples: pyoxigraph's `Store.bulk_load` into an
+  on-disk store, and rdflib's N-Triples parser into an in-memory Graph.
+
+Triples per second divide the number of lifted triples by the wall-clock time.
+Peak memory is the child's maximum resident set size (`resource.getrusage`).
+The section between the markers below in benchmarks/README.md is replaced
+with the results unless `--no-readme` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+README = PROJECT_ROOT / "benchmarks" / "README.md"
+START_MARKER = "<!-- build-benchmark:start -->"
+END_MARKER = "<!-- build-benchmark:end -->"
+STEPS = ("lift", "lift + load", "build", "pyoxigraph bulk_load", "rdflib parse")
+BASE = "http://127.0.0.1:8000"
+
+
+def _peak_memory_mib() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _lift(directory: Path):
+    from pyoxigraph import Store
+
+    from graph.settings import Settings, SourceConfig
+    from graph.sources import LiftContext, lift_function
+
+    settings = Settings(base_uri=BASE)
+    return lift_function("etalab-geo")(SourceConfig("geo", "etalab-geo", str(directory)), LiftContext(settings, Store()))
+
+
+def measure(step: str, directory: Path, ntriples: Path, work: Path) -> dict[str, float]:
+    """Run one step in this process and return its duration, triples and peak memory."""
+    from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+
+    started = time.perf_counter()
+    if step == "lift":
+        triples = len(_lift(directory).triples)
+    elif step == "lift + load":
+        from graph.store import write_transaction
+
+        lifted = _lift(directory)
+        graph = NamedNode(f"{BASE}/graph/geo")
+        with write_transaction(work / "store") as (_, store):
+            store.bulk_extend(Quad(t.subject, t.predicate, t.object, graph) for t in lifted.triples)
+        triples = len(lifted.triples)
+    elif step == "build":
+        from graph.build import build
+        from graph.settings import Settings, SourceConfig
+
+        settings = Settings(base_uri=BASE, store=work / "store", sources=(SourceConfig("geo", "etalab-geo", str(directory)),))
+        report = build(settings)
+        if report.failed:
+            raise RuntimeError(f"the build failed: {report.sources[0].problems[:3]}")
+        triples = report.sources[0].triples
+    elif step == "pyoxigraph bulk_load":
+        store = Store(str(work / "oxigraph"))
+        store.bulk_load(path=ntriples, format=RdfFormat.N_TRIPLES)
+        store.flush()
+        triples = len(store)
+    elif step == "rdflib parse":
+        import rdflib
+
+        triples = len(rdflib.Graph().parse(ntriples, format="nt"))
+    else:
+        raise ValueError(f"unknown step {step!r}")
+    return {"seconds": time.perf_counter() - started, "triples": triples, "peak_mib": _peak_memory_mib()}
+
+
+def export_ntriples(directory: Path, path: Path) -> int:
+    """Write the lifted triples of a directory as N-Triples, for the peers; return their number."""
+    from pyoxigraph import RdfFormat, serialize
+
+    triples = list(dict.fromkeys(_lift(directory).triples))
+    serialize(triples, output=str(path), format=RdfFormat.N_TRIPLES)
+    return len(triples)
+
+
+def run_child(step: str, directory: Path, ntriples: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="datatheque-bench-") as work:
+        command = [sys.executable, __file__, "--child", step, str(directory), str(ntriples), work]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def benchmark(name: str, directory: Path, repeat: int) -> list[dict[str, object]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="datatheque-nt-") as temporary:
+        ntriples = Path(temporary) / "geo.nt"
+        count = export_ntriples(directory, ntriples)
+        print(f"{name}: {count} distinct triples, {ntriples.stat().st_size / 2**20:.1f} MiB of N-Triples", file=sys.stderr)
+        for step in STEPS:
+            runs = [run_child(step, directory, ntriples) for _ in range(repeat)]
+            seconds = statistics.median(run["seconds"] for run in runs)
+            row = {
+                "data": name,
+                "step": step,
+                "triples": int(runs[0]["triples"]),
+                "seconds": seconds,
+                "all_seconds": [round(run["seconds"], 2) for run in runs],
+                "triples_per_second": runs[0]["triples"] / seconds,
+                "peak_mib": max(run["peak_mib"] for run in runs),
+            }
+            print(f"  {step}: {seconds:.2f} s, {row['peak_mib']:.0f} MiB", file=sys.stderr)
+            rows.append(row)
+    return rows
+
+
+def markdown(rows: list[dict[str, object]], command: str, repeat: int) -> str:
+    lines = [
+        START_MARKER,
+        "## Build of the territories",
+        "",
+        f"Command: `{command}` (script `benchmarks/build_benchmark.py`), run on {time.strftime('%Y-%m-%d')}.",
+        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"{platform.system()}; shared with other jobs during the run, so durations are noisy.",
+        f"Each step runs {repeat} time(s) in a fresh child process; the table gives the median duration and the",
+        "maximum peak resident memory. Triples per second divide the lifted triples by that duration.",
+        "`lift` is the etalab-geo lift alone; `lift + load` adds loading into a new on-disk store generation;",
+        "`build` is `datatheque build` of that one source (lift, SHACL validation, load, provenance); the peers",
+        "load the N-Triples of the same triples: pyoxigraph's `Store.bulk_load` on disk, rdflib's parser in memory.",
+        "",
+        "| data | step | triples | seconds (median) | runs (s) | triples / s | peak memory (MiB) |",
+        "|---|---|---:|---:|---|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['data']} | {row['step']} | {row['triples']:,} | {row['seconds']:.2f} | "
+            f"{', '.join(str(s) for s in row['all_seconds'])} | {row['triples_per_second']:,.0f} | {row['peak_mib']:.0f} |"
+        )
+    lines.append(END_MARKER)
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(section: str) -> None:
+    text = README.read_text("utf-8") if README.exists() else "# Benchmarks\n"
+    if START_MARKER in text and END_MARKER in text:
+        before, _, rest = text.partition(START_MARKER)
+        _, _, after = rest.partition(END_MARKER)
+        text = before + section.rstrip("\n") + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    README.write_text(text, "utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the build of the territories beside pyoxigraph and rdflib.")
+    parser.add_argument("--national", type=Path, default=PROJECT_ROOT / "var" / "national", help="directory of the national files (default: var/national)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each step (default: 3)")
+    parser.add_argument("--no-readme", action="store_true", help="print the results without updating benchmarks/README.md")
+    parser.add_argument("--child", nargs=4, metavar=("STEP", "DIRECTORY", "NTRIPLES", "WORK"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        step, directory, ntriples, work = args.child
+        print(json.dumps(measure(step, Path(directory), Path(ntriples), Path(work))))
+        return 0
+
+    rows = benchmark("Brittany (bundled)", PROJECT_ROOT / "data" / "decoupage-administratif", args.repeat)
+    if (args.national / "communes.json").exists():
+        rows += benchmark("France (national)", args.national, args.repeat)
+    else:
+        print(f"{args.national} has no national files: run `datatheque fetch` to time all of France", file=sys.stderr)
+
+    command = "python benchmarks/build_benchmark.py" + (f" --repeat {args.repeat}" if args.repeat != 3 else "")
+    section = markdown(rows, command, args.repeat)
+    print(section)
+    if not args.no_readme:
+        update_readme(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Read the quality graph: the latest report of each source, its history, producers and their problems.
+
+Everything here is a SPARQL query over `{base}/graph/quality` (see
+`graph/quality.py` for what it holds), so the web pages, the exports and
+any SPARQL client see the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Store
+
+from graph.quality import DQV, DCT, PROV, QUALITY_GRAPH, SH
+from graph.settings import Settings
+from graph.validation import compact
+
+SEVERITY_NAMES = {SH + "Violation": "violation", SH + "Warning": "warning", SH + "Info": "info"}
+SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
+LABELS = (
+    "http://xmlns.com/foaf/0.1/name",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    DCT + "title",
+)
+
+
+@dataclass
+class Measurements:
+    """The measurements of one target in one source build, by metric local name."""
+
+    values: dict[str, float] = field(default_factory=dict)
+
+    def count(self, metric: str) -> int:
+        return int(self.values.get(metric, 0))
+
+    @property
+    def score(self) -> float | None:
+        return self.values.get("qualityScore")
+
+    @property
+    def completeness(self) -> float | None:
+        return self.values.get("recommendedCompleteness")
+
+
+@dataclass
+class SourceQuality:
+    """The quality of one source as its latest build measured it, with the scores of the builds before."""
+
+    source: str
+    report: str
+    activity: str
+    created: str
+    status: str
+    conforms: bool
+    measurements: Measurements
+    history: list["HistoryPoint"] = field(default_factory=list)
+
+
+@dataclass
+class HistoryPoint:
+    """One build of a source in the trend chart."""
+
+    created: str
+    score: float
+    violations: int
+    warnings: int
+
+
+@dataclass
+class ProducerQuality:
+    """The quality of what one producer published, over the latest build of each source."""
+
+    key: str
+    iri: str
+    label: str
+    sources: list[str]
+    checked: int = 0
+    violations: int = 0
+    warnings: int = 0
+    infos: int = 0
+    score: float | None = None
+
+
+@dataclass
+class ProblemRow:
+    """One problem, ready to show or export."""
+
+    source: str
+    resource: str
+    property: str
+    value: str
+    severity: str
+    message: str
+    fix: str
+    component: str
+    shape: str
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+class QualityQueries:
+    """The queries of the quality pages over one store."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.graph = settings.graph_iri(QUALITY_GRAPH)
+        self.dtq = settings.base_uri + "/def#"
+        self.settings = settings
+
+    def _select(self, body: str):
+        return self.store.query(f"SELECT * WHERE {{ GRAPH <{self.graph}> {{ {body} }} }}")
+
+    def sources(self, history: int = 10) -> list[SourceQuality]:
+        """Return the latest quality of every source validated, with up to `history` builds of trend."""
+        rows = self._select(
+            f"?report a <{SH}ValidationReport> ; <{PROV}wasGeneratedBy> ?activity ; <{self.dtq}source> ?source ; "
+            f"<{DCT}created> ?created ; <{self.dtq}status> ?status ; <{SH}conforms> ?conforms ."
+        )
+        by_source: dict[str, list] = defaultdict(list)
+        for row in rows:
+            by_source[row["source"].value].append(row)
+        activities = [row["activity"].value for rows in by_source.values() for row in rows]
+        measured = self.measurements(activities)
+        result = []
+        for source, reports in sorted(by_source.items()):
+            reports.sort(key=lambda row: row["created"].value, reverse=True)
+            latest = reports[0]
+            graph = self.settings.graph_iri(source)
+            item = SourceQuality(
+                source=source,
+                report=latest["report"].value,
+                activity=latest["activity"].value,
+                created=latest["created"].value,
+                status=latest["status"].value,
+                conforms=latest["conforms"].value == "true",
+                measurements=measured.get((latest["activity"].value, graph), Measurements()),
+            )
+            for row in reversed(reports[:history]):
+                point = measured.get((row["activity"].value, graph), Measurements())
+                item.history.append(
+                    HistoryPoint(row["created"].value, point.score or 0.0, point.count("violationCount"), point.count("warningCount"))
+                )
+            result.append(item)
+        return result
+
+    def measurements(self, activities: list[str]) -> dict[tuple[str, str], Measurements]:
+        """Return the measurements (other than per shape) of some source builds, by (activity, target)."""
+        if not activities:
+            return {}
+        values = " ".join(f"<{activity}>" for activity in set(activities))
+        rows = self._select(
+            f"VALUES ?activity {{ {values} }} ?measurement a <{DQV}QualityMeasurement> ; <{PROV}wasGeneratedBy> ?activity ; "
+            f"<{DQV}computedOn> ?target ; <{DQV}isMeasurementOf> ?metric ; <{DQV}value> ?value . "
+            f"FILTER NOT EXISTS {{ ?measurement <{self.dtq}shape> ?shape }}"
+        )
+        found: dict[tuple[str, str], Measurements] = defaultdict(Measurements)
+        for row in rows:
+            metric = row["metric"].value.removeprefix(self.dtq)
+            found[(row["activity"].value, row["target"].value)].values[metric] = float(row["value"].value)
+        return found
+
+    def producers(self, sources: list[SourceQuality] | None = None) -> list[ProducerQuality]:
+        """Return every producer of the latest builds, with counts summed and scores weighted over its sources."""
+        sources = self.sources(history=1) if sources is None else sources
+        activities = {item.activity: item.source for item in sources}
+        measured = self.measurements(list(activities))
+        keys = {row["target"].value: row["key"].value for row in self._select(f"?target <{self.dtq}producerKey> ?key .")}
+        producers: dict[str, ProducerQuality] = {}
+        weighted: dict[str, float] = defaultdict(float)
+        for (activity, target), values in measured.items():
+            if target not in keys:
+                continue
+            producer = producers.setdefault(target, ProducerQuality(keys[target], target, self.label(target), []))
+            producer.sources.append(activities[activity])
+            checked = values.count("checkedResourceCount")
+            producer.checked += checked
+            producer.violations += values.count("violationCount")
+            producer.warnings += values.count("warningCount")
+            producer.infos += values.count("infoCount")
+            if values.score is not None:
+                weighted[target] += values.score * checked
+        for target, producer in producers.items():
+            producer.score = weighted[target] / producer.checked if producer.checked else None
+            producer.sources.sort()
+        return sorted(producers.values(), key=lambda producer: producer.label.lower())
+
+    def label(self, iri: str) -> str:
+        """Return the label of a resource from any graph (French first), or its producer key, or the IRI."""
+        predicates = " ".join(f"<{p}>" for p in LABELS)
+        rows = self.store.query(
+            f"SELECT ?label WHERE {{ VALUES ?predicate {{ {predicates} }} GRAPH ?g {{ <{iri}> ?predicate ?label }} "
+            f'FILTER(isLiteral(?label)) }} ORDER BY DESC(LANG(?label) = "fr") LIMIT 1'
+        )
+        for row in rows:
+            return row["label"].value
+        if iri.startswith(self.settings.base_uri + "/graph/"):
+            return iri.rsplit("/", 1)[-1]
+        return iri
+
+    def problems(self, language: str, producer: str | None = None, dataset: str | None = None) -> list[ProblemRow]:
+        """Return the problems of the latest builds, of one producer (IRI) or one dataset (IRI), worst first."""
+        reports = " ".join(f"<{item.report}>" for item in self.sources(history=1))
+        if not reports:
+            return []
+        if producer:
+            selection = f"?result <{self.dtq}producer> <{producer}> ."
+        elif dataset:
+            # dtq:dataset is set on the dataset's own results and on those of its distributions.
+            selection = f"?result <{self.dtq}dataset> <{dataset}> ."
+        else:
+            selection = ""
+        language_literal = Literal(language)
+        rows = self._select(
+            f"VALUES ?report {{ {reports} }} ?report <{SH}result> ?result ; <{self.dtq}source> ?source . {selection} "
+            f"?result <{SH}focusNode> ?focus ; <{SH}resultSeverity> ?severity ; <{SH}sourceConstraintComponent> ?component ; "
+            f"<{SH}sourceShape> ?shape . "
+            f"OPTIONAL {{ ?result <{SH}resultPath> ?path }} OPTIONAL {{ ?result <{self.dtq}pathText> ?pathText }} "
+            f"OPTIONAL {{ ?result <{SH}value> ?value }} "
+            f"OPTIONAL {{ ?result <{SH}resultMessage> ?message FILTER(LANG(?message) = {language_literal}) }} "
+            f"OPTIONAL {{ ?result <{self.dtq}fix> ?fix FILTER(LANG(?fix) = {language_literal}) }}"
+        )
+        problems = []
+        for row in rows:
+            path = row["path"]
+            problems.append(
+                ProblemRow(
+                    source=row["source"].value,
+                    resource=_text(row["focus"]),
+                    property=compact(path.value) if isinstance(path, NamedNode) else _text(row["pathText"]),
+                    value=_text(row["value"]),
+                    severity=SEVERITY_NAMES.get(row["severity"].value, "violation"),
+                    message=_text(row["message"]),
+                    fix=_text(row["fix"]),
+                    component=row["component"].value.rsplit("#", 1)[-1].removesuffix("ConstraintComponent"),
+                    shape=row["shape"].value,
+                )
+            )
+        problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.source, p.resource, p.property))
+        return problems
+
+    def dataset_measurements(self, dataset: str) -> Measurements:
+        """Return the latest measurements computed on a dataset (its metadata quality score)."""
+        activities = [item.activity for item in self.sources(history=1)]
+        for (activity, target), values in self.measurements(activities).items():
+            if target == dataset:
+                return values
+        return Measurements()
+
+
+def _text(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, (NamedNode, Literal)):
+        return term.value
+    return str(term)

@@ -1,0 +1,33 @@
+"""The YASGUI page in headless Chromium: an example query runs and shows its results, with no request off the server.
+
+Uses the uvicorn server and the browser of tests/test_browser.py, so it is
+skipped, as that module is, when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from api.sparql_examples import EXAMPLES
+from tests.conftest import BASE
+from tests.test_browser import browser, server_url  # noqa: F401 (pytest fixtures)
+
+
+def test_yasgui_runs_example(server_url, browser, bundled_store) -> None:  # noqa: F811
+    # The second example lists the most populated communes of the Morbihan, largest first.
+    first_row = next(iter(bundled_store.query(EXAMPLES[1].render(BASE), use_default_graph_as_union=True)))
+    page = browser.new_page(locale="fr-FR")
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(server_url + "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click("[data-example='1']")
+    page.wait_for_selector(".yasr table tbody tr", timeout=15_000)
+
+    assert first_row["nom"].value in page.inner_text(".yasr")
+    assert hosts == {urlsplit(server_url).netloc}
+    assert errors == []
+    page.close()

@@ -1,0 +1,292 @@
+"""The query engine under abuse: timeouts, the concurrency cap, the result cap, disconnections, metrics.
+
+The app runs under a real uvicorn server on 127.0.0.1 with real worker
+processes over a small real store (947 triples of Morbihan communes), and
+the tests talk to it over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import uvicorn
+from pyoxigraph import NamedNode, RdfFormat
+
+from api.app import create_app
+from api.metrics import Histogram, SparqlMetrics
+from api.query_workers import is_point_query
+from api.sparql_engine import QueryEngine, QueryTooLarge
+from graph.store import StoreHandle, write_transaction
+from tests.conftest import FIXTURES, make_settings
+
+COMMUNES = FIXTURES / "sparql-engine" / "communes-562xx.nt"
+#: Four independent patterns over 947 triples: about 8e11 solutions to count, far beyond any timeout.
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+QUICK = "ASK { ?commune <http://rdf.insee.fr/def/geo#codeINSEE> \"56260\" }"
+QUERY_TIMEOUT = 3.0
+MAX_RESULT_BYTES = 50_000
+
+
+class Server:
+    """The app under uvicorn in a background thread, with its engine."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.uvicorn = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.uvicorn.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        self.port = self.uvicorn.servers[0].sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        self.uvicorn.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.state.engine.close()
+
+    @property
+    def engine(self) -> QueryEngine:
+        return self.app.state.engine
+
+    def get(self, path: str, headers: dict[str, str] | None = None, **parameters: str) -> tuple[int, dict[str, str], str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            target = path + ("?" + urlencode(parameters) if parameters else "")
+            connection.request("GET", target, headers={"Accept-Language": "en", **(headers or {})})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode("utf-8")
+        finally:
+            connection.close()
+
+    def query(self, text: str, headers: dict[str, str] | None = None, **parameters: str) -> tuple[int, dict[str, str], str]:
+        return self.get("/sparql", headers, query=text, **parameters)
+
+
+def load_fixture(store_root: Path, graph: str) -> None:
+    with write_transaction(store_root) as (_, store):
+        store.load(path=str(COMMUNES), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(graph))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server with 2 workers, 1 waiting place, a 0.3 s queue wait and a small result cap."""
+    store_root = tmp_path_factory.mktemp("engine") / "store"
+    settings = make_settings(
+        store_root,
+        query_timeout=QUERY_TIMEOUT,
+        query_workers=2,
+        query_queue_wait=0.3,
+        query_queue_length=1,
+        max_result_bytes=MAX_RESULT_BYTES,
+    )
+    load_fixture(store_root, settings.graph_iri("geo"))
+    running = Server(create_app(settings))
+    running.start()
+    assert running.query(QUICK)[0] == 200  # starts the workers
+    yield running
+    running.stop()
+
+
+def wait_until_gone(pid: int, seconds: float) -> bool:
+    """Wait until a process no longer exists (killed and reaped); tell whether it is gone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def metric_value(text: str, sample: str) -> float:
+    """Return the value of one sample line of the exposition text, or 0 when it is absent."""
+    for line in text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name == sample:
+            return float(value)
+    return 0.0
+
+
+def test_timeout_kills_worker(server):
+    pids_before = server.engine.worker_pids()
+    with ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        slow = pool.submit(server.query, EXPLOSIVE, timeout="1")
+        time.sleep(0.2)
+        quick_started = time.monotonic()
+        quick_status, _, quick_body = server.query(QUICK)
+        quick_duration = time.monotonic() - quick_started
+        status, _, body = slow.result()
+        duration = time.monotonic() - started
+
+    assert quick_status == 200
+    assert '"boolean":true' in quick_body
+    assert quick_duration < 0.5
+    assert status == 503
+    assert "timed out after 1 s" in body
+    assert 1.0 <= duration < 1.5
+    killed = pids_before - server.engine.worker_pids()
+    assert len(killed) == 1
+    assert wait_until_gone(killed.pop(), 2.0)
+    assert len(server.engine.worker_pids()) == 2
+
+
+def test_timeout_capped_by_setting(server):
+    assert server.engine.effective_timeout(60) == QUERY_TIMEOUT
+    assert server.engine.effective_timeout(0.5) == 0.5
+    assert server.engine.effective_timeout(None) == QUERY_TIMEOUT
+
+
+def test_concurrency_cap_rejects(server):
+    with ThreadPoolExecutor(3) as pool:
+        busy = [pool.submit(server.query, EXPLOSIVE, timeout="1.2") for _ in range(2)]
+        time.sleep(0.3)
+        waiting = pool.submit(server.query, QUICK)
+        time.sleep(0.1)
+        started = time.monotonic()
+        rejected_status, rejected_headers, rejected_body = server.query(QUICK)
+        rejected_after = time.monotonic() - started
+        waited_status, waited_headers, _ = waiting.result()
+        busy_statuses = [future.result()[0] for future in busy]
+
+    assert rejected_status == 503
+    assert rejected_headers["retry-after"] == "1"
+    assert "Too many queries" in rejected_body
+    assert rejected_after < 0.2
+    assert waited_status == 503
+    assert waited_headers["retry-after"] == "1"
+    assert busy_statuses == [503, 503]
+    assert server.query(QUICK)[0] == 200
+
+
+def test_result_cap_advises_paging(server):
+    status, _, body = server.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    paged_status, _, paged_body = server.query("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10", format="ntriples")
+
+    assert status == 400
+    assert f"larger than {MAX_RESULT_BYTES} bytes" in body
+    assert "LIMIT" in body
+    assert "OFFSET" in body
+    assert paged_status == 200
+    assert len(paged_body.splitlines()) == 10
+
+
+def test_disconnect_kills_worker(server):
+    pids_before = server.engine.worker_pids()
+    connection = socket.create_connection(("127.0.0.1", server.port))
+    connection.sendall(f"GET /sparql?{urlencode({'query': EXPLOSIVE})} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    time.sleep(0.3)
+    connection.close()
+    closed = time.monotonic()
+
+    deadline = closed + QUERY_TIMEOUT - 1
+    while server.engine.worker_pids() >= pids_before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    killed = pids_before - server.engine.worker_pids()
+    assert len(killed) == 1
+    assert wait_until_gone(killed.pop(), 1.0)
+    assert time.monotonic() - closed < QUERY_TIMEOUT - 1
+
+
+def test_metrics_count_queries(server):
+    sample = 'datatheque_sparql_requests_total{status="200",format="application/sparql-results+json"}'
+    _, _, before = server.get("/metrics")
+    server.query(QUICK)
+    status, headers, after = server.get("/metrics")
+
+    assert status == 200
+    assert headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert metric_value(after, sample) == metric_value(before, sample) + 1
+    assert metric_value(after, 'datatheque_sparql_query_duration_seconds_count{outcome="ok"}') >= 1
+    assert "# TYPE datatheque_sparql_query_timeouts_total counter" in after
+
+
+def test_metrics_count_timeouts(server):
+    _, _, before = server.get("/metrics")
+    server.query(EXPLOSIVE, timeout="0.3")
+    _, _, after = server.get("/metrics")
+
+    assert metric_value(after, "datatheque_sparql_query_timeouts_total") == metric_value(before, "datatheque_sparql_query_timeouts_total") + 1
+    assert metric_value(after, 'datatheque_sparql_requests_total{status="503",format="text/plain"}') >= 1
+    assert metric_value(after, "datatheque_sparql_worker_restarts_total") >= 1
+
+
+def test_point_lookup_inline_matches_worker(server):
+    commune = "<http://127.0.0.1:8000/id/commune/56260>"
+    lookup = f"SELECT ?p ?o WHERE {{ {commune} ?p ?o }}"
+    # The same pattern with a FILTER is no point lookup, so a worker process evaluates it.
+    filtered = f"SELECT ?p ?o WHERE {{ {commune} ?p ?o FILTER(true) }}"
+    pids_before = server.engine.worker_pids()
+
+    inline_status, _, inline_body = server.query(lookup, format="csv")
+    worker_status, _, worker_body = server.query(filtered, format="csv")
+
+    assert is_point_query(lookup)
+    assert not is_point_query(filtered)
+    assert inline_status == 200
+    assert worker_status == 200
+    assert sorted(inline_body.splitlines()) == sorted(worker_body.splitlines())
+    assert len(inline_body.splitlines()) > 5
+    assert server.engine.worker_pids() == pids_before
+
+
+def test_fast_path_matches_full_stack(server):
+    # The fast path leaves requests that accept gzip to the whole middleware stack.
+    for query in (QUICK, "SELEC nothing", "DESCRIBE <http://127.0.0.1:8000/id/commune/56260>"):
+        fast = server.query(query)
+        full = server.query(query, headers={"Accept-Encoding": "gzip"})
+
+        assert fast[0] == full[0]
+        assert fast[1]["content-type"] == full[1]["content-type"]
+        assert fast[1].get("vary") == full[1].get("vary")
+        assert fast[2] == full[2]
+
+
+def test_query_too_large_rejected(tmp_path):
+    settings = make_settings(tmp_path / "store", max_query_bytes=100)
+    engine = QueryEngine(settings, StoreHandle(settings.store))
+    query = "ASK {} # " + "x" * 100
+
+    with pytest.raises(QueryTooLarge) as raised:
+        asyncio.run(engine.execute(query, default_graphs=None, named_graphs=None, media_type=None, timeout=None))
+
+    assert raised.value.status == 413
+    assert raised.value.params == {"size": len(query), "max": 100}
+    assert engine.worker_pids() == set()
+
+
+def test_histogram_buckets_cumulative():
+    histogram = Histogram("h", "help", ("outcome",), buckets=(0.1, 1.0))
+    for value in (0.05, 0.5, 0.5, 3.0):
+        histogram.observe(value, "ok")
+
+    lines = list(histogram.samples())
+
+    assert lines == [
+        'h_bucket{outcome="ok",le="0.1"} 1',
+        'h_bucket{outcome="ok",le="1"} 3',
+        'h_bucket{outcome="ok",le="+Inf"} 4',
+        'h_sum{outcome="ok"} 4.05',
+        'h_count{outcome="ok"} 4',
+    ]
+
+
+def test_exposition_escapes_labels():
+    metrics = SparqlMetrics()
+    metrics.rejected.inc('quote " and \\ back')
+
+    assert 'datatheque_sparql_rejected_total{reason="quote \\" and \\\\ back"} 1' in metrics.exposition()
