@@ -19,7 +19,12 @@ from fastapi.responses import Response
 from api import http_cache
 from api.iri import page_href
 from api.rendering import render, request_language
-from graph.quality_queries import HistoryPoint, ProblemRow, ProducerQuality, QualityQueries
+from graph.quality_queries import (
+    HistoryPoint,
+    ProblemRow,
+    ProducerQuality,
+    QualityQueries,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter()

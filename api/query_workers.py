@@ -3,11 +3,13 @@
 pyoxigraph 0.5 cannot cancel a running query, so the web process sends each
 query to a worker process over a Unix socket pair and waits for its result
 with a timeout. On timeout or client disconnection the worker is killed
-(SIGKILL) and a new one is started. Each worker opens the published store
-generation read-only through `StoreHandle` (published generations are never
-written again, so a read-only opening beside a writer process is safe) and
-serialises the results with pyoxigraph straight into one buffer: no Python
-runs per row.
+(SIGKILL) and a new one is started.
+
+Each worker opens the published store generation read-only through
+`StoreHandle`. Published generations are never written again, so a read-only
+opening beside a writer process is safe. pyoxigraph serialises the results
+straight into one buffer, so no Python runs per row. Point lookups
+(`is_point_query`) are also evaluated by `evaluate`, but in the web process.
 
 Frames on the socket are a 4-byte big-endian length followed by a pickle,
 except the result body, which follows its header frame as raw bytes.

@@ -207,8 +207,8 @@ class QueryEngine:
             log.info("started %d query workers over %s", self.size, self.store_root)
 
     def close(self) -> None:
-        """Stop every worker process."""
-        self._finalizer()
+        """Stop every worker process; a later query starts new ones."""
+        _stop_workers(self._workers)
         self._idle.clear()
         self._started = False
 

@@ -4,15 +4,13 @@ A point lookup takes pyoxigraph tens of microseconds, so the per-request
 layers of the framework (telemetry, error and body-size middleware, routing)
 are a large share of its cost. `SparqlApp` sends query requests on /sparql
 (GET or HEAD with a `query` parameter, and POST) straight to the endpoint
-functions of `api.sparql`, which parse the parameters, negotiate, run the
-engine and build the response as they do behind the router, so both paths
-return the same responses. Requests that accept gzip and every other request go through
-the whole app, compressed by its middleware.
+functions of `api.sparql`. Those functions parse the parameters, negotiate,
+run the engine and build the response as they do behind the router, so both
+paths return the same responses. Requests that accept gzip, and every other
+request, go through the whole app and its compression middleware.
 """
 
 from __future__ import annotations
-
-import socket
 
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -20,28 +18,6 @@ from starlette.requests import Request
 from api.metrics import counting_send
 
 SPARQL_PATH = "/sparql"
-TCP_CORK = getattr(socket, "TCP_CORK", None)
-
-
-def _cork(send):
-    """Hold back the segments of a response until it is complete, when uvicorn serves it on Linux.
-
-    uvicorn writes the status line and headers, then the body, each at once,
-    so a small response would go out in two segments that wake the client
-    twice. With TCP_CORK set, the kernel sends them together when it is
-    cleared. Return the corked socket, or None where this cannot be done.
-    """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if TCP_CORK is None or transport is None:
-        return None
-    connection = transport.get_extra_info("socket")
-    if connection is None:
-        return None
-    try:
-        connection.setsockopt(socket.IPPROTO_TCP, TCP_CORK, 1)
-    except OSError:
-        return None
-    return connection
 
 
 def _accepts_gzip(headers) -> bool:
@@ -82,9 +58,4 @@ class SparqlApp(FastAPI):
             response = await sparql.sparql_post(request)
         else:
             response = await sparql.sparql_get(request)
-        corked = _cork(send)
-        try:
-            await response(scope, receive, counting_send(send))
-        finally:
-            if corked is not None:
-                corked.setsockopt(socket.IPPROTO_TCP, TCP_CORK, 0)
+        await response(scope, receive, counting_send(send))

@@ -45,14 +45,18 @@ PREFIXES = (
 WORDS = ("saint", "sur", "ville", "mont", "bois", "les", "val", "port", "champ", "roche")
 
 #: Query kinds: the SPARQL text, with `{code}` (a commune), `{dep}` (a département) or `{word}` drawn
-#: at random for each request, and the Accept header. Scans are bounded by a département, so that
-#: each request takes milliseconds and a run counts hundreds of them.
+#: at random for each request, and the Accept header. Most scans are bounded by a département, so that
+#: each request takes milliseconds and a run counts hundreds of them. `epci_totals` covers all of France.
 QUERIES = {
     "lookup": (PREFIXES + "SELECT ?p ?o WHERE { <" + BASE + "/id/commune/{code}> ?p ?o }", "application/sparql-results+json"),
     "describe": ("DESCRIBE <" + BASE + "/id/commune/{code}>", "application/n-triples"),
     "group_by": (
         PREFIXES + "SELECT ?a (COUNT(?c) AS ?n) (SUM(?pop) AS ?total) WHERE { ?c igeo:subdivisionDe <" + BASE + "/id/departement/{dep}> ; "
         "igeo:subdivisionDirecteDe ?a ; dtq:population ?pop } GROUP BY ?a",
+        "application/sparql-results+json",
+    ),
+    "epci_totals": (
+        PREFIXES + "SELECT ?epci (COUNT(?c) AS ?n) (SUM(?pop) AS ?total) WHERE { ?epci dtq:membre ?c . ?c dtq:population ?pop } GROUP BY ?epci",
         "application/sparql-results+json",
     ),
     "order_limit": (
@@ -259,11 +263,65 @@ def start_servers(store: Path, oxigraph: str, workers: int, scratch: Path) -> di
     return {"datatheque": (ours, ours_port, "/sparql"), "oxigraph": (peer, oxigraph_port, "/query")}
 
 
+def start_rdflib_endpoint(store: Path, command: str, scratch: Path) -> tuple[subprocess.Popen, int, str]:
+    """Dump the union of the named graphs to N-Triples and serve it with rdflib-endpoint (in memory)."""
+    from pyoxigraph import RdfFormat, Store
+
+    from graph.store import current_generation
+
+    dump = scratch / "union.nt"
+    union = Store.read_only(str(current_generation(store))).query(
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
+    union.serialize(str(dump), RdfFormat.N_TRIPLES)
+    port = free_port()
+    process = subprocess.Popen(
+        [command, "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return process, port, "/"
+
+
+def compare(servers: dict[str, tuple[subprocess.Popen, int, str]], queries: list[str], clients_counts: list[int], seconds: int, codes) -> None:
+    """Print one table row per query and client count: the throughputs of two servers, their ratio, and latencies."""
+    ours_name, peer_name = list(servers)
+    print(f"| query | clients | {ours_name} req/s | {peer_name} req/s | ratio | {ours_name} p50 / p99 ms | {peer_name} p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name in queries:
+        query, accept = QUERIES[name]
+        for clients in clients_counts:
+            for _, port, path in servers.values():
+                measure(port, path, query, accept, codes, clients, 1.0)  # warm-up
+            # The servers take turns in slices of one second, so that a change in the load of the
+            # machine weighs on both alike.
+            slices: dict[str, list[Measure]] = {server: [] for server in servers}
+            for _ in range(max(1, seconds)):
+                for server, (_, port, path) in servers.items():
+                    slices[server].append(measure(port, path, query, accept, codes, clients, 1.0))
+            ours, peer = merge(slices[ours_name]), merge(slices[peer_name])
+            failures = f" ({ours.failures} / {peer.failures} failed)" if ours.failures or peer.failures else ""
+            print(
+                f"| {name} | {clients} | {ours.throughput:.1f} | {peer.throughput:.1f} | "
+                f"{ours.throughput / peer.throughput:.2f}{failures} | "
+                f"{ours.percentile(0.5) * 1000:.2f} / {ours.percentile(0.99) * 1000:.2f} | "
+                f"{peer.percentile(0.5) * 1000:.2f} / {peer.percentile(0.99) * 1000:.2f} |",
+                flush=True,
+            )
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, default=PROJECT_ROOT / "var" / "bench" / "store", help="store to serve (default: var/bench/store)")
     parser.add_argument("--build", action="store_true", help="build the sources, territories from var/national, into --store first")
     parser.add_argument("--oxigraph", default="oxigraph", help="the `oxigraph` command of the PyPI package oxigraph")
+    parser.add_argument("--rdflib-endpoint", help="the `rdflib-endpoint` command (PyPI package rdflib-endpoint[cli]), to compare aggregations with it too")
+    parser.add_argument("--rdflib-queries", nargs="+", default=["group_by", "epci_totals"], choices=list(QUERIES), help="query kinds run against rdflib-endpoint (default: the aggregations)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes (default: CPU cores)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4], help="concurrent clients (default: 1 4)")
     parser.add_argument("--seconds", type=int, default=5, help="measured seconds per query, server and client count, in one-second slices taken in turns")
@@ -277,35 +335,19 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         servers = start_servers(args.store, args.oxigraph, args.workers, Path(scratch))
+        processes = [process for process, _, _ in servers.values()]
         try:
             for _, port, path in servers.values():
                 wait_until_ready(port, path)
-            print("| query | clients | datatheque req/s | oxigraph req/s | ratio | datatheque p50 / p99 ms | oxigraph p50 / p99 ms |")
-            print("|---|---|---|---|---|---|---|")
-            for name in args.queries:
-                query, accept = QUERIES[name]
-                for clients in args.clients:
-                    for _, port, path in servers.values():
-                        measure(port, path, query, accept, codes, clients, 1.0)  # warm-up
-                    # The servers take turns in slices of one second, so that a change in the load of the
-                    # machine weighs on both alike.
-                    slices: dict[str, list[Measure]] = {server: [] for server in servers}
-                    for _ in range(max(1, round(args.seconds))):
-                        for server, (_, port, path) in servers.items():
-                            slices[server].append(measure(port, path, query, accept, codes, clients, 1.0))
-                    ours, peer = merge(slices["datatheque"]), merge(slices["oxigraph"])
-                    failures = f" ({ours.failures} / {peer.failures} failed)" if ours.failures or peer.failures else ""
-                    print(
-                        f"| {name} | {clients} | {ours.throughput:.0f} | {peer.throughput:.0f} | "
-                        f"{ours.throughput / peer.throughput:.2f}{failures} | "
-                        f"{ours.percentile(0.5) * 1000:.2f} / {ours.percentile(0.99) * 1000:.2f} | "
-                        f"{peer.percentile(0.5) * 1000:.2f} / {peer.percentile(0.99) * 1000:.2f} |",
-                        flush=True,
-                    )
+            compare(servers, args.queries, args.clients, args.seconds, codes)
+            if args.rdflib_endpoint:
+                peer = start_rdflib_endpoint(args.store, args.rdflib_endpoint, Path(scratch))
+                processes.append(peer[0])
+                wait_until_ready(peer[1], peer[2], timeout=900)
+                print()
+                compare({"datatheque": servers["datatheque"], "rdflib-endpoint": peer}, args.rdflib_queries, args.clients, args.seconds, codes)
         finally:
-            for process, _, _ in servers.values():
-                process.terminate()
-                process.wait(timeout=30)
+            stop(processes)
     return 0
 
 

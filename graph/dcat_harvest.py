@@ -3,8 +3,10 @@
 Remote catalogues are followed page by page through Hydra paging, both
 `hydra:PartialCollectionView`/`hydra:next` and the older
 `hydra:PagedCollection`/`hydra:nextPage`, up to the source's `max_pages`.
-When every page answers 304 Not Modified and the source already has a
+When every page returns 304 Not Modified and the source already has a
 graph, that graph is kept as it is instead of lifting the pages again.
+NOTE: a change of the normalisation code is not seen by that check, so
+delete `{store}/http-cache` to lift unchanged pages again after an upgrade.
 
 Source options (`datatheque.toml`): `format` (rdfxml, turtle, jsonld; by
 default from the media type, the extension or the first character),

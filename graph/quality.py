@@ -22,7 +22,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
@@ -187,7 +187,7 @@ def quality_quads(
     writer = _QuadWriter(quality_graph(settings))
     activity = NamedNode(f"{base}/build/{build_id}/{source_name}")
     source_graph = NamedNode(settings.graph_iri(source_name))
-    now = Literal(datetime.now(timezone.utc).isoformat(timespec="microseconds"), datatype=NamedNode(XSD + "dateTime"))
+    now = Literal(datetime.now(UTC).isoformat(timespec="microseconds"), datatype=NamedNode(XSD + "dateTime"))
     producers = find_producers(store, report, source_graph.value, source_name)
     producer_of = {focus: producer.iri for producer in producers.values() for focus in producer.focus_nodes}
     datasets = datasets_of(store, report.graph)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from graph.quality import DQV, DCT, PROV, QUALITY_GRAPH, SH
+from graph.quality import DCT, DQV, PROV, QUALITY_GRAPH, SH
 from graph.settings import Settings
 from graph.validation import compact
 
@@ -55,7 +55,7 @@ class SourceQuality:
     status: str
     conforms: bool
     measurements: Measurements
-    history: list["HistoryPoint"] = field(default_factory=list)
+    history: list[HistoryPoint] = field(default_factory=list)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import rdflib
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
@@ -30,12 +30,18 @@ TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsO
 ResultFactory = Callable[[Shape, Shape, str, object, object], object]
 
 
-def source_graph_for_pyshacl(store: Store, graph: str) -> rdflib.Graph:
-    """Copy a named graph, plus the types its IRI objects have in other graphs, into rdflib."""
+def source_graph_for_pyshacl(store: Store, graph: str, target_classes: set[str]) -> rdflib.Graph:
+    """Copy a named graph, plus the types its IRI objects have in other graphs, into rdflib.
+
+    Types in `target_classes` are not copied from other graphs, so that the
+    resources of another source do not become focus nodes of this one.
+    """
+    listed = ", ".join(f"<{iri}>" for iri in sorted(target_classes))
+    exclusion = f"FILTER(?type NOT IN ({listed}))" if listed else ""
     types = store.query(
         "CONSTRUCT { ?object a ?type } WHERE { "
         f"{{ SELECT DISTINCT ?object WHERE {{ GRAPH <{graph}> {{ ?subject ?predicate ?object }} FILTER(isIRI(?object)) }} }} "
-        "GRAPH ?other { ?object a ?type } }"
+        f"GRAPH ?other {{ ?object a ?type }} {exclusion} }}"
     )
     triples = [quad.triple for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))]
     copy = rdflib.Graph()
@@ -71,7 +77,7 @@ def run_pyshacl(store: Store, graph: str, shapes: ShapesGraph, selected: list[Sh
         for property_shape in node_shape.properties:
             owners[property_shape.node] = (property_shape, node_shape)
 
-    data = source_graph_for_pyshacl(store, graph)
+    data = source_graph_for_pyshacl(store, graph, {str(c) for shape in selected for c in shape.target_classes})
     try:
         _, report, _ = pyshacl_validate(
             data, shacl_graph=shapes_subset(shapes, selected), inference="none", advanced=True, allow_warnings=True

@@ -16,8 +16,8 @@ Constraints that need nested shapes or whole-node comparisons (`sh:node`,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import rdflib
 
@@ -29,10 +29,7 @@ RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 #: Datatypes whose lexical space pyoxigraph checks through its XPath cast functions.
 CASTABLE = {
     XSD + name
-    for name in (
-        "string boolean decimal integer float double date dateTime time duration dayTimeDuration "
-        "yearMonthDuration gYear gYearMonth gMonth gMonthDay gDay"
-    ).split()
+    for name in ["string", "boolean", "decimal", "integer", "float", "double", "date", "dateTime", "time", "duration", "dayTimeDuration", "yearMonthDuration", "gYear", "gYearMonth", "gMonth", "gMonthDay", "gDay"]
 }
 #: Integer datatypes derived from xsd:integer, with their value range (None: unbounded).
 INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
@@ -108,7 +105,7 @@ def sparql_term(term: object) -> str:
 
 def is_compilable(constraint: Constraint) -> bool:
     """Tell whether a constraint compiles to SPARQL (the rest goes to pyshacl)."""
-    return constraint.component in _VALUE_CONDITIONS or constraint.component in (
+    return value_condition(constraint, "0") is not None or constraint.component in (
         "ClassConstraintComponent",
         "MinCountConstraintComponent",
         "MaxCountConstraintComponent",
@@ -154,12 +151,12 @@ def compile_shape(node_shape: Shape, shape: Shape, graph: str, subclasses: Subcl
     targets = focus_pattern(node_shape, graph, subclasses)
     values = f"GRAPH <{graph}> {{ ?focus {shape.path_sparql} ?value }}" if shape.is_property else "BIND(?focus AS ?value)"
     queries = []
-    batched = [c for c in shape.constraints if c.component in _VALUE_CONDITIONS]
+    batched = [c for c in shape.constraints if value_condition(c, "0") is not None]
     if batched:
         binds, flags = [], []
         for index, constraint in enumerate(batched):
-            bind, condition = _VALUE_CONDITIONS[constraint.component](constraint, index)
-            binds.append(bind)
+            constraint_binds, condition = value_condition(constraint, str(index))
+            binds += constraint_binds
             # An expression that raises an error counts as broken, as SHACL defines for comparisons.
             binds.append(f"BIND(COALESCE({condition}, true) AS ?broken{index})")
             flags.append(f"?broken{index}")
@@ -220,9 +217,36 @@ def _single_query(shape: Shape, constraint: Constraint, targets: str, values: st
     return ""
 
 
-def _datatype_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def value_condition(constraint: Constraint, suffix: str) -> tuple[list[str], str] | None:
+    """Return the BINDs and the expression true when `?value` breaks a constraint, or None when it needs pyshacl.
+
+    sh:node and sh:or compile when their shapes only hold such value constraints,
+    as DCAT-AP's "xsd:date or xsd:dateTime or xsd:gYear" check does.
+    """
+    if constraint.component in _VALUE_CONDITIONS:
+        bind, condition = _VALUE_CONDITIONS[constraint.component](constraint, suffix)
+        return ([bind] if bind else []), condition
+    if constraint.component not in ("NodeConstraintComponent", "OrConstraintComponent") or not constraint.members:
+        return None
+    binds, broken_members = [], []
+    for position, member in enumerate(constraint.members):
+        if member.is_property or member.properties or not member.constraints:
+            return None
+        parts = []
+        for index, inner in enumerate(member.constraints):
+            compiled = value_condition(inner, f"{suffix}_{position}_{index}")
+            if compiled is None:
+                return None
+            binds += compiled[0]
+            parts.append(f"COALESCE({compiled[1]}, true)")
+        broken_members.append("(" + " || ".join(parts) + ")")
+    # A value breaks sh:node when it breaks the shape, and sh:or when it breaks every alternative.
+    return binds, "(" + " && ".join(broken_members) + ")"
+
+
+def _datatype_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     datatype = str(constraint.value)
-    cast = f"?cast{index}"
+    cast = f"?cast{suffix}"
     mismatch = f"!isLiteral(?value) || DATATYPE(?value) != <{datatype}>"
     if datatype in CASTABLE:
         return f"BIND(<{datatype}>(STR(?value)) AS {cast})", f"({mismatch} || !BOUND({cast}))"
@@ -238,39 +262,39 @@ def _datatype_condition(constraint: Constraint, index: int) -> tuple[str, str]:
     return "", f"({mismatch})"
 
 
-def _node_kind_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def _node_kind_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     return "", f"!({NODE_KINDS[constraint.value]})"
 
 
-def _in_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def _in_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     allowed = " || ".join(f"sameTerm(?value, {sparql_term(term)})" for term in constraint.value) or "false"
     return "", f"!({allowed})"
 
 
-def _pattern_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def _pattern_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     pattern = json.dumps(str(constraint.value), ensure_ascii=False)
     flags = json.dumps(constraint.flags)
     return "", f"(isBlank(?value) || !REGEX(STR(?value), {pattern}, {flags}))"
 
 
-def _language_in_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def _language_in_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     ranges = " || ".join(f"langMatches(LANG(?value), {json.dumps(str(tag))})" for tag in constraint.value) or "false"
     return "", f"(!isLiteral(?value) || !({ranges}))"
 
 
-def _length_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def _length_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     operator = "<" if constraint.component == "MinLengthConstraintComponent" else ">"
     return "", f"(isBlank(?value) || STRLEN(STR(?value)) {operator} {int(constraint.value)})"
 
 
-def _comparison_condition(constraint: Constraint, index: int) -> tuple[str, str]:
+def _comparison_condition(constraint: Constraint, suffix: str) -> tuple[str, str]:
     operator = COMPARISONS[constraint.component]
     # A value that cannot be compared (an IRI, another datatype) breaks the constraint.
     return "", f"!COALESCE(?value {operator} {sparql_term(constraint.value)}, false)"
 
 
 #: For each batched component: a BIND it needs (or "") and the expression that is true when a value breaks it.
-_VALUE_CONDITIONS: dict[str, Callable[[Constraint, int], tuple[str, str]]] = {
+_VALUE_CONDITIONS: dict[str, Callable[[Constraint, str], tuple[str, str]]] = {
     "DatatypeConstraintComponent": _datatype_condition,
     "NodeKindConstraintComponent": _node_kind_condition,
     "InConstraintComponent": _in_condition,

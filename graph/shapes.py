@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import rdflib
 from rdflib.collection import Collection
@@ -78,6 +78,8 @@ class Constraint:
     component: str
     value: object
     flags: str = ""
+    #: The shapes a value must conform to, for sh:node (one) and sh:or (each alternative).
+    members: tuple[Shape, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass
@@ -90,8 +92,8 @@ class Shape:
     path: Node | None = None
     path_sparql: str = ""
     constraints: list[Constraint] = field(default_factory=list)
-    properties: list["Shape"] = field(default_factory=list)
-    parent: "Shape | None" = None
+    properties: list[Shape] = field(default_factory=list)
+    parent: Shape | None = None
     # Targets (node shapes only).
     target_classes: list[Node] = field(default_factory=list)
     target_nodes: list[Node] = field(default_factory=list)
@@ -112,8 +114,15 @@ class Shape:
         if isinstance(self.node, rdflib.URIRef):
             return str(self.node)
         parent = self.parent.key if self.parent else ""
-        text = parent + " " + self.path_sparql + " " + " ".join(sorted(f"{c.component}={c.value!r}" for c in self.constraints))
+        text = parent + " " + self.path_sparql + " " + " ".join(sorted(f"{c.component}={_stable(c.value)}" for c in self.constraints))
         return "shape-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _stable(value: object) -> str:
+    """Write a parameter value without blank node labels, which change each time a file is parsed."""
+    if isinstance(value, tuple):
+        return "(" + " ".join(_stable(item) for item in value) + ")"
+    return "_" if isinstance(value, rdflib.BNode) else repr(value)
 
 
 @dataclass
@@ -124,31 +133,19 @@ class ShapesGraph:
     shapes: list[Shape]
     files: list[Path]
 
-    def digest(self) -> str:
-        """Return a SHA-256 of the shape files, to tell whether the shapes changed between two builds."""
-        digest = hashlib.sha256()
-        for path in self.files:
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
 
-
-def shape_files(directory: Path = SHAPES_DIR) -> list[Path]:
-    """Return the shape files of a directory and of its sub-directories, sorted."""
-    return sorted(directory.glob("**/*.ttl"))
-
-
-def load_shapes(paths: Iterable[Path] | None = None, base_uri: str = "http://127.0.0.1:8000") -> ShapesGraph:
-    """Parse shape files (default: `shapes/**/*.ttl`) and build the shape model.
+def load_shapes(paths: Iterable[Path], base_uri: str = "http://127.0.0.1:8000") -> ShapesGraph:
+    """Parse shape files and build the shape model.
 
     Relative IRIs resolve against the base URI, so `<def#x>` means the
     project's vocabulary. Raises ShapesError naming the file that fails.
     """
-    files = sorted(paths) if paths is not None else shape_files()
+    files = sorted(paths)
     graph = rdflib.Graph()
     for path in files:
         try:
             graph.parse(path, format="turtle", publicID=base_uri.rstrip("/") + "/")
-        except Exception as error:  # rdflib raises several unrelated types for bad Turtle
+        except (SyntaxError, ValueError, OSError) as error:  # rdflib's BadSyntax is a SyntaxError
             raise ShapesError(f"{path}: invalid Turtle: {error}") from None
     shapes = parse_shapes(graph)
     log.info("loaded %d node shapes from %d files", len(shapes), len(files))
@@ -165,6 +162,7 @@ def parse_shapes(graph: rdflib.Graph) -> list[Shape]:
 
     shapes = []
     for node in sorted(candidates, key=str):
+        # NOTE: a property shape with its own target (legal SHACL, unused in shapes/) is skipped.
         if _deactivated(graph, node) or (node, SH.path, None) in graph:
             continue
         shape = _read_shape(graph, node, None)
@@ -184,7 +182,7 @@ def _deactivated(graph: rdflib.Graph, node: Node) -> bool:
     return value is not None and str(value).lower() == "true"
 
 
-def _read_shape(graph: rdflib.Graph, node: Node, parent: Shape | None) -> Shape:
+def _read_shape(graph: rdflib.Graph, node: Node, parent: Shape | None, depth: int = 0) -> Shape:
     severity = graph.value(node, SH.severity)
     shape = Shape(node=node, severity=severity if severity in SEVERITIES else SH.Violation, parent=parent)
     for message in graph.objects(node, SH.message):
@@ -196,16 +194,26 @@ def _read_shape(graph: rdflib.Graph, node: Node, parent: Shape | None) -> Shape:
         shape.path_sparql = path_to_sparql(graph, path)
     for predicate, component in COMPONENTS.items():
         for value in graph.objects(node, predicate):
-            shape.constraints.append(_read_constraint(graph, node, predicate, component, value))
+            shape.constraints.append(_read_constraint(graph, node, predicate, component, value, depth))
     if path is None:
         for property_node in graph.objects(node, SH.property):
             if not _deactivated(graph, property_node):
-                shape.properties.append(_read_shape(graph, property_node, shape))
+                shape.properties.append(_read_shape(graph, property_node, shape, depth))
     return shape
 
 
-def _read_constraint(graph: rdflib.Graph, node: Node, predicate: Node, component: str, value: Node) -> Constraint:
-    if predicate in (SH["in"], SH.languageIn, SH["and"], SH["or"], SH.xone):
+#: How deep sh:node and sh:or shapes are read for the SPARQL engine; deeper ones (or cycles) go to pyshacl.
+MAX_MEMBER_DEPTH = 3
+
+
+def _read_constraint(graph: rdflib.Graph, node: Node, predicate: Node, component: str, value: Node, depth: int) -> Constraint:
+    if predicate in (SH["or"], SH.node):
+        alternatives = tuple(Collection(graph, value)) if predicate == SH["or"] else (value,)
+        members = ()
+        if depth < MAX_MEMBER_DEPTH:
+            members = tuple(_read_shape(graph, member, None, depth + 1) for member in alternatives)
+        return Constraint(component, alternatives if predicate == SH["or"] else value, members=members)
+    if predicate in (SH["in"], SH.languageIn, SH["and"], SH.xone):
         return Constraint(component, tuple(Collection(graph, value)))
     if predicate == SH.pattern:
         flags = graph.value(node, SH.flags)

@@ -26,7 +26,7 @@ from graph.settings import Settings, SourceConfig
 log = logging.getLogger(__name__)
 
 #: Modules that register source kinds; each is imported once, on first use.
-KIND_MODULES = ("graph.geo", "graph.deliberations", "graph.budgets", "graph.skos_schemes", "graph.plans", "graph.clubs", "graph.annotations", "graph.eu_vocabularies", "graph.dcat_harvest", "graph.udata", "graph.register")
+KIND_MODULES = ("graph.geo", "graph.stats", "graph.deliberations", "graph.budgets", "graph.skos_schemes", "graph.plans", "graph.clubs", "graph.annotations", "graph.eu_vocabularies", "graph.dcat_harvest", "graph.udata", "graph.register")
 
 
 @dataclass(frozen=True)

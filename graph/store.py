@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -57,7 +58,11 @@ def new_generation(root: Path) -> tuple[Path, Store]:
     root.mkdir(parents=True, exist_ok=True)
     for leftover in root.glob("discarded-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    name = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    # Names sort in creation order (microseconds, UTC), which publish_generation relies on.
+    name = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    while (root / name).exists():
+        time.sleep(0.000001)
+        name = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = root / name
     previous = current_generation(root)
     if previous is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
@@ -99,7 +99,7 @@ def format_json(reports: list[tuple[str, ValidationReport]], language: str) -> s
 
 def format_turtle(settings: Settings, store: Store, reports: list[tuple[str, ValidationReport]]) -> str:
     """Write the SHACL reports and DQV measurements as a build would store them, in Turtle."""
-    run_id = "validate-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = "validate-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     triples = []
     for name, report in reports:
         status = "built" if report.conforms else "flagged"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
@@ -22,8 +22,15 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
 from graph.i18n import N_, translate
 from graph.report import Problem, Severity
 from graph.shacl_fallback import run_pyshacl
-from graph.shacl_sparql import CompiledQuery, compile_shape, is_compilable, sparql_term, target_pattern
-from graph.shapes import SH, SHAPES_DIR, Constraint, Shape, ShapesGraph, ShapesError, load_shapes as parse_shape_files
+from graph.shacl_sparql import (
+    CompiledQuery,
+    compile_shape,
+    is_compilable,
+    sparql_term,
+    target_pattern,
+)
+from graph.shapes import SH, SHAPES_DIR, Constraint, Shape, ShapesError, ShapesGraph
+from graph.shapes import load_shapes as parse_shape_files
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +285,10 @@ class Validator:
         fallback = [shape for shape in self.fallback if shape.key in targeted]
         if fallback:
             report.fallback_shapes = len(fallback)
-            report.results.extend(run_pyshacl(store, graph, self.shapes, fallback, _result_from_pyshacl))
+            try:
+                report.results.extend(run_pyshacl(store, graph, self.shapes, fallback, _result_from_pyshacl))
+            except ValueError as error:
+                raise ValidationSetupError(str(error)) from None
         report.duration = time.perf_counter() - started
         log.info(
             "validated %s in %.2f s: %d focus nodes, %d results (%d violations), %d queries, %d shapes through pyshacl",
@@ -292,7 +302,7 @@ class Validator:
         )
         return report
 
-    def _focus_nodes(self, store: Store, shape: Shape, graph: str, subclasses: "_SubclassIndex") -> list[str]:
+    def _focus_nodes(self, store: Store, shape: Shape, graph: str, subclasses: _SubclassIndex) -> list[str]:
         sparql = "SELECT DISTINCT ?focus WHERE { " + target_pattern(shape, graph, subclasses) + " }"
         return [str(row["focus"]) for row in store.query(sparql)]
 

@@ -47,6 +47,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
             self.send_body(self.tarball)
         elif self.path == "/truncated.tgz":
             self.send_body(self.tarball[: len(self.tarball) // 2], length=len(self.tarball))
+        elif self.path == "/cut.tgz":
+            self.send_body(self.tarball[: len(self.tarball) // 2])
         elif self.path == "/slow.tgz":
             time.sleep(1.5)
             self.send_body(self.tarball)
@@ -119,6 +121,13 @@ def test_fetch_truncated_body(tmp_path, server_url):
     with pytest.raises(FetchError) as raised:
         fetch_national(settings_for(tmp_path, server_url + "/truncated.tgz"))
     assert raised.value.params["url"].endswith("/truncated.tgz")
+    assert list((tmp_path / "national").iterdir()) == []
+
+
+def test_fetch_cut_tarball(tmp_path, server_url):
+    with pytest.raises(FetchError) as raised:
+        fetch_national(settings_for(tmp_path, server_url + "/cut.tgz"))
+    assert "cannot be extracted" in raised.value.message
     assert list((tmp_path / "national").iterdir()) == []
 
 

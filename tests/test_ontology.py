@@ -55,7 +55,7 @@ def test_ontology_defines_used_terms(bundled_store, ontology):
 
 def test_ontology_terms_bilingual(ontology):
     terms = {quad.subject for quad in ontology.quads_for_pattern(None, RDF_TYPE, None) if quad.subject.value.startswith(DTQ)}
-    assert len(terms) >= 21
+    assert len(terms) >= 24
     for term in terms:
         assert {"fr", "en"} <= languages(ontology, term, LABEL), term.value
         assert {"fr", "en"} <= languages(ontology, term, DEFINITION, COMMENT), term.value

@@ -9,6 +9,7 @@ import shutil
 from html.parser import HTMLParser
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from graph.build import build
@@ -133,8 +134,6 @@ def test_producer_unknown_404(quality_app):
 
 
 def test_dataset_quality_partial(bundled_settings):
-    from fastapi import Request
-
     from api.app import create_app
     from api.quality import dataset_quality
     from api.rendering import render

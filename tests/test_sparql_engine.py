@@ -135,10 +135,10 @@ def test_timeout_kills_worker(server):
 
     assert quick_status == 200
     assert '"boolean":true' in quick_body
-    assert quick_duration < 0.5
+    assert quick_duration < 0.8  # so it ended before the slow query's timeout
     assert status == 503
     assert "timed out after 1 s" in body
-    assert 1.0 <= duration < 1.5
+    assert 1.0 <= duration < 2.0
     killed = pids_before - server.engine.worker_pids()
     assert len(killed) == 1
     assert wait_until_gone(killed.pop(), 2.0)

@@ -12,7 +12,13 @@ from pyshacl import validate as pyshacl_validate
 from graph.report import Severity
 from graph.settings import PROJECT_ROOT
 from graph.shapes import SH
-from graph.validation import ValidationReport, ValidationSetupError, Validator, default_shape_files, load_shapes
+from graph.validation import (
+    ValidationReport,
+    ValidationSetupError,
+    Validator,
+    default_shape_files,
+    load_shapes,
+)
 from tests.conftest import BASE, FIXTURES
 
 QUALITY = FIXTURES / "quality"
@@ -193,3 +199,23 @@ def test_invalid_pattern_setup_error(tmp_path):
     )
     with pytest.raises(ValidationSetupError, match="not a valid regular expression"):
         Validator(load_shapes([shapes_file]))
+
+
+def test_dcat_ap_catalogue_results():
+    shapes = load_shapes(default_shape_files())
+    store = store_of(QUALITY / "catalogue-data.ttl")
+    report = Validator(shapes).validate_graph(store, GRAPH)
+    violations = sorted((r.focus.value, r.path_iri, r.component) for r in report.results if r.severity is V)
+    assert violations == [
+        ("http://example.org/catalogue#catalogue", "http://purl.org/dc/terms/issued", "NodeConstraintComponent"),
+        ("http://example.org/catalogue#incomplete", "http://purl.org/dc/terms/description", "MinCountConstraintComponent"),
+    ]
+    assert report.count(W) > 0
+    assert report.fallback_shapes > 0
+
+
+def test_same_as_pyshacl_dcat_ap():
+    files = default_shape_files()
+    shapes = load_shapes(files)
+    ours = summary(Validator(shapes).validate_graph(store_of(QUALITY / "catalogue-data.ttl"), GRAPH))
+    assert ours == pyshacl_summary(QUALITY / "catalogue-data.ttl", files)
