@@ -68,11 +68,22 @@ def _queries(request: Request) -> QualityQueries:
 
 
 def _problem_views(request: Request, problems: list[ProblemRow]) -> list[dict[str, object]]:
+    """Return the problems shown on a page, each with the link and label of its resource."""
     base_uri = request.app.state.settings.base_uri
+    queries = _queries(request)
+    labels: dict[str, str] = {}
     views = []
     for problem in problems[:PAGE_PROBLEMS]:
         is_iri = problem.resource.startswith(("http://", "https://"))
-        views.append({"problem": problem, "href": page_href(problem.resource, base_uri) if is_iri else None})
+        if is_iri and problem.resource not in labels:
+            labels[problem.resource] = queries.label(problem.resource)
+        views.append(
+            {
+                "problem": problem,
+                "href": page_href(problem.resource, base_uri) if is_iri else None,
+                "label": labels.get(problem.resource, problem.resource),
+            }
+        )
     return views
 
 
@@ -134,7 +145,13 @@ def producer_page(request: Request, name: str, format: str | None = None) -> Res
         return _json_export(producer, problems, language)
     if chosen not in (None, "html"):
         raise HTTPException(status_code=400, detail=f"unknown format {chosen!r}: use csv, json or html")
-    context = {"producer": producer, "problems": _problem_views(request, problems), "problem_total": len(problems)}
+    context = {
+        "producer": producer,
+        "problems": _problem_views(request, problems),
+        "problem_total": len(problems),
+        "trend": trend_chart(queries.producer_history(producer.iri)),
+        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
+    }
     headers = {"Vary": "Accept-Language, Cookie"}
     return http_cache.for_method(request, render(request, "quality_producer.html", context, headers=headers))
 

@@ -22,6 +22,7 @@ import logging
 import os
 import pickle
 import re
+import resource
 import signal
 import socket
 import struct
@@ -262,9 +263,11 @@ def serve(connection: socket.socket, store_root: Path, base_iri: str) -> None:
 class WorkerProcess:
     """One worker process and the web process's end of its socket."""
 
-    def __init__(self, store_root: Path, base_iri: str) -> None:
+    def __init__(self, store_root: Path, base_iri: str, memory_mib: int = 0) -> None:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        command = [sys.executable, "-m", "api.query_workers", str(child_end.fileno()), str(store_root), base_iri]
+        command = [
+            sys.executable, "-m", "api.query_workers", str(child_end.fileno()), str(store_root), base_iri, str(memory_mib)
+        ]
         self.process = subprocess.Popen(command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL)
         child_end.close()
         parent_end.setblocking(False)
@@ -282,11 +285,6 @@ class WorkerProcess:
             self.process.send_signal(signal.SIGKILL)
         except ProcessLookupError:
             pass
-        threading.Thread(target=self.process.wait, name=f"reap-{self.pid}", daemon=True).start()
-
-    def close(self) -> None:
-        """Close the socket, so the worker ends after its current query, and reap it."""
-        self.socket.close()
         threading.Thread(target=self.process.wait, name=f"reap-{self.pid}", daemon=True).start()
 
     async def exchange(self, loop, request: QueryRequest) -> tuple[QueryReply, bytes]:
@@ -312,9 +310,16 @@ class WorkerProcess:
 
 
 def main(argv: list[str]) -> int:
-    """Run a worker: `python -m api.query_workers FD STORE BASE_IRI`."""
+    """Run a worker: `python -m api.query_workers FD STORE BASE_IRI MEMORY_MIB`.
+
+    With MEMORY_MIB above 0 the address space of the process is limited to it,
+    so a query that allocates more makes pyoxigraph abort the process (SIGABRT).
+    """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    memory = int(argv[3]) * 2**20
+    if memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     connection = socket.socket(fileno=int(argv[0]))
     connection.setblocking(True)
     try:

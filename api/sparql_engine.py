@@ -17,6 +17,7 @@ import asyncio
 import logging
 import math
 import os
+import signal
 import time
 import weakref
 from collections import deque
@@ -109,6 +110,14 @@ class ResultTooLarge(EngineError):
     status = 400
     code = "result_too_large"
     msgid = N_("The result is larger than %(max)s bytes. Page through it with ORDER BY, LIMIT and OFFSET (for example LIMIT 10000, then LIMIT 10000 OFFSET 10000), or select fewer variables.")
+
+
+class QueryOutOfMemory(EngineError):
+    """The query needed more memory than `query_worker_memory` and was stopped."""
+
+    status = 503
+    code = "out_of_memory"
+    msgid = N_("The query needed more than %(max)s MiB of memory and was stopped. Narrow it with more specific patterns or a LIMIT, or split it.")
 
 
 class StoreEmpty(EngineError):
@@ -242,8 +251,8 @@ class QueryEngine:
         client disconnection stops the query.
 
         Raises QuerySyntaxError, InvalidQueryRequest, QueryTooLarge,
-        QueryTimeout, EngineOverloaded, ResultTooLarge, StoreEmpty,
-        ClientDisconnected or EngineError (evaluation failure).
+        QueryTimeout, QueryOutOfMemory, EngineOverloaded, ResultTooLarge,
+        StoreEmpty, ClientDisconnected or EngineError (evaluation failure).
         """
         started = time.perf_counter()
         outcome, kind, size = "ok", "", 0
@@ -269,7 +278,7 @@ class QueryEngine:
             outcome = error.code
             if isinstance(error, QueryTimeout):
                 self.metrics.timeouts.inc()
-            elif isinstance(error, (EngineOverloaded, ResultTooLarge, QueryTooLarge)):
+            elif isinstance(error, (EngineOverloaded, ResultTooLarge, QueryTooLarge, QueryOutOfMemory)):
                 self.metrics.rejected.inc(error.code)
             raise
         except asyncio.CancelledError:
@@ -314,6 +323,9 @@ class QueryEngine:
             if watch is not None and watch.disconnected:
                 self._replace(worker, "lost its client")
                 raise ClientDisconnected() from None
+            if await self._aborted(worker):
+                self._replace(worker, "ran out of memory")
+                raise QueryOutOfMemory(max=self.settings.query_worker_memory) from None
             self._replace(worker, f"failed: {error}")
             raise EngineError(f"the query worker stopped ({error})") from None
         finally:
@@ -321,6 +333,19 @@ class QueryEngine:
                 watch.stop()
         self._release(worker)
         return self._result(request, reply, body)
+
+    async def _aborted(self, worker: WorkerProcess) -> bool:
+        """Tell whether a worker that closed its socket was aborted (SIGABRT).
+
+        Rust's default handler of a failed allocation aborts the process, which is how
+        pyoxigraph 0.5.13 stops when a query passes the worker's address-space limit.
+        """
+        for _ in range(50):
+            status = worker.process.poll()
+            if status is not None:
+                return status == -signal.SIGABRT
+            await asyncio.sleep(0.01)
+        return False
 
     def _result(self, request: QueryRequest, reply: QueryReply, body: bytes) -> EngineResult:
         if reply.outcome == query_workers.OK:
@@ -363,7 +388,7 @@ class QueryEngine:
         self._idle.append(worker)
 
     def _spawn(self) -> WorkerProcess:
-        worker = WorkerProcess(self.store_root, self.settings.base_uri + "/")
+        worker = WorkerProcess(self.store_root, self.settings.base_uri + "/", self.settings.query_worker_memory)
         self._workers.add(worker)
         return worker
 

@@ -3,7 +3,9 @@
 Each distribution gets `{base}/id/distribution/{dataset slug}-{identifier or n}`,
 an access URL (the download URL when the source gave only that), its EU file
 type and IANA media type, and a licence IRI with a French label (its own, or
-the dataset's).
+the dataset's). A `dcat:accessService` is kept only when it is the
+Datathèque's own SPARQL endpoint, because that is the one data service that
+the catalogue describes (graph/dcat_export.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,16 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
+SPARQL_PATH = "/sparql"
+
+
+def sparql_service_iri(base_uri: str) -> str:
+    """Return the IRI of the Datathèque's SPARQL endpoint, a `dcat:DataService` of its catalogue.
+
+    >>> sparql_service_iri("http://127.0.0.1:8000")
+    'http://127.0.0.1:8000/sparql'
+    """
+    return base_uri + SPARQL_PATH
 
 
 def find_licence(writer: "_DatasetWriter", node: object, record: str) -> vocab.Licence | None:
@@ -83,6 +95,9 @@ def write_distributions(writer: "_DatasetWriter", node: object, dataset: NamedNo
         if identifiers:
             writer.emit(distribution, DCT + "identifier", Literal(identifiers[0]))
         writer.emit(distribution, DCAT + "accessURL", NamedNode(access[0]))
+        service = sparql_service_iri(writer.context.base_uri)
+        if any(value.value == service for value in writer.raw.values(term, DCAT + "accessService")):
+            writer.emit(distribution, DCAT + "accessService", NamedNode(service))
         for url in download:
             writer.emit(distribution, DCAT + "downloadURL", NamedNode(url))
         for text, language in writer.texts(term, DCT + "title", where)[:1]:

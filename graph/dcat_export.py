@@ -2,7 +2,9 @@
 
 The catalogue `{base}/catalog` lists the Datathèque itself first (its SPARQL
 endpoint as a `dcat:DataService`, its dumps as distributions), then every
-`dcat:Dataset` of the named graphs in IRI order. Each page carries a
+`dcat:Dataset` of the named graphs in IRI order. A page without the
+Datathèque itself still describes the SPARQL endpoint when one of its
+distributions names it as `dcat:accessService`. Each page carries a
 `hydra:PartialCollectionView` with absolute `first`/`last`/`next`/`previous`
 links and the catalogue's `hydra:totalItems`.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
+from graph.dcat_distributions import sparql_service_iri
 from graph.dcat_normalize import DCAT, DCT, FOAF, RDF, RDFS, SKOS, XSD
 from graph.dcat_vocabularies import AUTHORITY, IANA_MEDIA_TYPES
 
@@ -135,7 +138,7 @@ def describe_self(base_uri: str) -> list[Triple]:
     """Return the Datathèque's own dataset: its SPARQL endpoint and its dumps."""
     agent, triples = _publisher(base_uri)
     dataset = NamedNode(self_dataset_iri(base_uri))
-    service = NamedNode(f"{base_uri}/sparql")
+    service = NamedNode(sparql_service_iri(base_uri))
     licence = NamedNode(AUTHORITY + "licence/ETALAB_2_0")
 
     def add(subject, predicate: str, value) -> None:
@@ -190,6 +193,17 @@ def describe_self(base_uri: str) -> list[Triple]:
     return triples
 
 
+def _service_if_used(base_uri: str, described: list[Triple]) -> list[Triple]:
+    """Return the SPARQL endpoint's description when a distribution of `described` names it as its service.
+
+    Its `dcat:servesDataset` (the Datathèque itself) is left out: that dataset is on another page.
+    """
+    service = NamedNode(sparql_service_iri(base_uri))
+    if not any(t.predicate.value == DCAT + "accessService" and t.object == service for t in described):
+        return []
+    return [t for t in describe_self(base_uri) if t.subject == service and t.predicate.value != DCAT + "servesDataset"]
+
+
 class PageOutOfRange(ValueError):
     """The requested page or page size is outside what the catalogue has."""
 
@@ -228,7 +242,7 @@ def catalog_page(store: Store, base_uri: str, path: str, page: int, page_size: i
     add(catalog, DCT + "publisher", agent)
     add(catalog, DCT + "language", NamedNode(AUTHORITY + "language/FRA"))
     add(catalog, FOAF + "homepage", NamedNode(f"{base_uri}/"))
-    add(catalog, DCAT + "service", NamedNode(f"{base_uri}/sparql"))
+    add(catalog, DCAT + "service", NamedNode(sparql_service_iri(base_uri)))
     add(catalog, HYDRA + "totalItems", Literal(str(len(items)), datatype=NamedNode(XSD + "integer")))
     add(catalog, HYDRA + "view", view)
     add(view, RDF + "type", NamedNode(HYDRA + "PartialCollectionView"))
@@ -240,8 +254,12 @@ def catalog_page(store: Store, base_uri: str, path: str, page: int, page_size: i
         add(view, HYDRA + "next", NamedNode(page_url(base_uri, path, page + 1, page_size)))
 
     described: list[Triple] = []
-    for iri in items[(page - 1) * page_size : page * page_size]:
+    page_items = items[(page - 1) * page_size : page * page_size]
+    for iri in page_items:
         add(catalog, DCAT + "dataset", NamedNode(iri))
         described += describe_self(base_uri) if iri == self_dataset_iri(base_uri) else _describe(store, iri)
-    triples += described + _concepts(store, described)
+    if self_dataset_iri(base_uri) not in page_items:
+        described += _service_if_used(base_uri, described)
+    # The catalogue's own values (homepage, language) need their range classes on every page too.
+    triples += described + _concepts(store, triples + described)
     return CatalogPage(list(dict.fromkeys(triples)), page, last_page, len(items))

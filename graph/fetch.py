@@ -1,7 +1,7 @@
 """`datatheque fetch`: download the national files of the Etalab administrative divisions.
 
 `settings.national_url` is either the npm tarball of `@etalab/decoupage-administratif`
-(a gzip tar whose `package/data/` holds the JSON files) or the URL of a folder
+(a gzip tar whose `package/data/` contains the JSON files) or the URL of a folder
 serving `regions.json`, `departements.json`, … directly. Every file is downloaded
 to a temporary file in `settings.national_dir`, checked to be a JSON array, and
 renamed into place only when all of them are complete, so a failed fetch leaves

@@ -187,6 +187,40 @@ class QualityQueries:
             producer.sources.sort()
         return sorted(producers.values(), key=lambda producer: producer.label.lower())
 
+    def producer_history(self, producer: str, limit: int = 10) -> list[HistoryPoint]:
+        """Return the last `limit` builds of a producer: score weighted over its sources, counts summed."""
+        rows = self._select(
+            f"?measurement <{DQV}computedOn> <{producer}> ; <{DQV}isMeasurementOf> ?metric ; <{DQV}value> ?value ; "
+            f"<{PROV}wasGeneratedBy> ?activity ; <{PROV}generatedAtTime> ?time . "
+            f"FILTER NOT EXISTS {{ ?measurement <{self.dtq}shape> ?shape }}"
+        )
+        by_activity: dict[str, Measurements] = defaultdict(Measurements)
+        times: dict[str, str] = {}
+        for row in rows:
+            activity = row["activity"].value
+            by_activity[activity].values[row["metric"].value.removeprefix(self.dtq)] = float(row["value"].value)
+            times[activity] = row["time"].value
+
+        # A build is `{base}/build/{id}`; its source builds are `{base}/build/{id}/{source}`.
+        builds: dict[str, list[str]] = defaultdict(list)
+        for activity in by_activity:
+            builds[activity.rsplit("/", 1)[0]].append(activity)
+
+        points = []
+        for activities in builds.values():
+            checked = sum(by_activity[a].count("checkedResourceCount") for a in activities)
+            weighted = sum((by_activity[a].score or 0.0) * by_activity[a].count("checkedResourceCount") for a in activities)
+            points.append(
+                HistoryPoint(
+                    created=min(times[a] for a in activities),
+                    score=weighted / checked if checked else 100.0,
+                    violations=sum(by_activity[a].count("violationCount") for a in activities),
+                    warnings=sum(by_activity[a].count("warningCount") for a in activities),
+                )
+            )
+        points.sort(key=lambda point: point.created)
+        return points[-limit:]
+
     def label(self, iri: str) -> str:
         """Return the label of a resource from any graph (French first), or its producer key, or the IRI."""
         predicates = " ".join(f"<{p}>" for p in LABELS)

@@ -3,6 +3,11 @@
 The chair describes its own datasets in one CSV file (see
 `mappings/dataset-register.rq` for the columns). Rows are lifted to raw
 DCAT by that mapping, then normalised to DCAT-AP 3 like harvested ones.
+
+In the URL cells (`page`, `url`, `sparql`), `{base}` is replaced by the
+configured base URI, so a dataset that the Datathèque serves itself is
+described at the address where it is served
+(`{base}/store?graph={base}/graph/geo`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from graph.sources import LiftContext, Lifted, read_file, source_kind
 
 #: Columns that hold comma-separated lists.
 LIST_COLUMNS = ("mots_cles", "themes", "territoires")
+#: Columns that hold URLs, where `{base}` is replaced by the base URI.
+URL_COLUMNS = ("page", "url", "sparql")
+BASE_PLACEHOLDER = "{base}"
 
 
 def split_lists(record: Record) -> Record:
@@ -32,6 +40,19 @@ def split_lists(record: Record) -> Record:
     for name in LIST_COLUMNS:
         if isinstance(fields.get(name), str):
             fields[name] = [part.strip() for part in re.split(r"[,|]", fields[name]) if part.strip()]
+    return Record(fields, record.location, line=record.line, index=record.index)
+
+
+def expand_base(record: Record, base_uri: str) -> Record:
+    """Return the record with `{base}` in its URL cells replaced by the base URI.
+
+    >>> expand_base(Record({"url": "{base}/store?graph={base}/graph/geo", "titre": "{base}"}, "x"), "http://h").fields
+    {'url': 'http://h/store?graph=http://h/graph/geo', 'titre': '{base}'}
+    """
+    fields = dict(record.fields)
+    for name in URL_COLUMNS:
+        if isinstance(fields.get(name), str):
+            fields[name] = fields[name].replace(BASE_PLACEHOLDER, base_uri)
     return Record(fields, record.location, line=record.line, index=record.index)
 
 
@@ -49,7 +70,7 @@ def lift_register(source: SourceConfig, context: LiftContext) -> Lifted:
             result.problems.append(problem)
             if problem.severity is Severity.VIOLATION:
                 continue
-        records.append(split_lists(record))
+        records.append(split_lists(expand_base(record, context.settings.base_uri)))
     raw = run_mapping(mapping, records, context.settings.base_uri)
     normalize_catalog(raw, source.location, normalize_context(source, context), result)
     return result

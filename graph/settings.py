@@ -75,6 +75,8 @@ class Settings:
     query_queue_length: int = 64
     #: Maximum size of a serialised SELECT, CONSTRUCT or DESCRIBE result, in bytes; larger ones are refused with advice to page.
     max_result_bytes: int = 32_000_000
+    #: Address-space limit of each query worker process, in MiB (0: none). A query that needs more is stopped.
+    query_worker_memory: int = 2048
     #: Maximum size of a SPARQL query request (URL or body), in bytes; larger ones get 413.
     max_query_bytes: int = 1_000_000
     #: Maximum size of a SPARQL Update or Graph Store upload body, in bytes; larger ones get 413.

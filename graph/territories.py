@@ -1,8 +1,9 @@
 """Look up today's commune for an INSEE code, including codes that no longer exist.
 
 Data published by other sources is often keyed by a code that is no longer
-a commune actuelle: the code of a commune déléguée or associée (the commune
-it now belongs to), or the former code of a merged commune (`dtq:ancienCode`).
+a commune actuelle. It may be the code of a commune déléguée or associée,
+which resolves to the commune it now belongs to, or the former code of a
+merged commune (`dtq:ancienCode`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pyoxigraph import Literal, Store, Variable
 
 log = logging.getLogger(__name__)
 
-#: Candidate communes of each code, best first: 0 a commune actuelle with that code, 1 the
-#: commune that a commune déléguée, associée or arrondissement municipal with
-#: that code belongs to, 2 a commune that lists the code as a former code.
+#: Candidate communes of each code, best first. Rank 0 is a commune actuelle with that code.
+#: Rank 1 is the commune that a commune déléguée, associée or arrondissement municipal
+#: with that code belongs to. Rank 2 is a commune that lists the code as a former code.
 CANDIDATES_QUERY = """
 PREFIX igeo: <http://rdf.insee.fr/def/geo#>
 PREFIX dtq:  <def#>
@@ -61,7 +62,7 @@ def resolve_commune(store: Store, code: str, base_uri: str) -> str | None:
 def commune_index(store: Store, base_uri: str) -> dict[str, str]:
     """Return today's commune IRI for every code that `resolve_commune` resolves, in one query.
 
-    Meant for lifts that link many records: the same answers as
+    Meant for lifts that link many records: the same results as
     `resolve_commune`, without one query per record.
     """
     index: dict[str, str] = {}

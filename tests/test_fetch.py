@@ -59,6 +59,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
         elif self.path == "/cut/communes.json":
             body = (ETALAB / "communes.json").read_bytes()
             self.send_body(body[: len(body) // 2])
+        elif self.path.startswith("/partial/") and not self.path.endswith("/epci.json"):
+            self.send_body((ETALAB / self.path.removeprefix("/partial/")).read_bytes())
         elif self.path.startswith("/cut/"):
             self.send_body((ETALAB / self.path.removeprefix("/cut/")).read_bytes())
         else:
@@ -100,6 +102,14 @@ def test_fetch_tarball(tmp_path, server_url):
 def test_fetch_folder(tmp_path, server_url):
     fetch_national(settings_for(tmp_path, server_url + "/folder/"))
     assert_fixture_copies(tmp_path / "national")
+
+
+def test_fetch_folder_missing_file(tmp_path, server_url):
+    with pytest.raises(FetchError) as raised:
+        fetch_national(settings_for(tmp_path, server_url + "/partial/"))
+    assert raised.value.params["url"].endswith("/partial/epci.json")
+    assert raised.value.params["status"] == "404"
+    assert list((tmp_path / "national").iterdir()) == []
 
 
 def test_fetch_not_found(tmp_path, server_url):

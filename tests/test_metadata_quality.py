@@ -1,10 +1,13 @@
 """Metadata quality scores (after data.europa.eu's MQA) of the bundled datasets, as DQV measurements."""
 
+import csv
+
 import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from graph.dcat_export import dataset_iris
 from graph.metadata_quality import DIMENSIONS, INDICATORS, MAX_POINTS, ONTOLOGY, DatasetFacts, rating, score
+from graph.settings import PROJECT_ROOT
 from tests.conftest import BASE
 
 DQV = "http://www.w3.org/ns/dqv#"
@@ -12,6 +15,7 @@ DTQ = f"{BASE}/def#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 GRAPH = f"<{BASE}/graph/metadata-quality>"
+REGISTER = PROJECT_ROOT / "data" / "register" / "chaire-datasets.csv"
 
 
 def measurements(store, target):
@@ -85,7 +89,14 @@ def test_every_dataset_measured(bundled_store):
 
 
 def test_register_dataset_score(bundled_store):
-    values = measurements(bundled_store, f"{BASE}/id/dataset/chaire-vieillissement-morbihan-2021")
+    # A register row with keywords, themes, territories and a period scores every findability point.
+    # The register has no contact column, and etalab-2.0 is in the EU licence table.
+    with REGISTER.open(encoding="utf-8", newline="") as text:
+        row = next(
+            row for row in csv.DictReader(text, delimiter=";")
+            if row["mots_cles"] and row["themes"] and row["territoires"] and row["debut"] and row["licence"] == "etalab-2.0"
+        )
+    values = measurements(bundled_store, f"{BASE}/id/dataset/{row['identifiant']}")
     assert values["mqaFindability"] == 100
     assert values["mqaContactPoint"] == 0
     assert values["mqaLicenceVocabulary"] == 10

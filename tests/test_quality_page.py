@@ -119,6 +119,14 @@ def test_producer_json_export(quality_app):
     assert client.get("/qualite/notes.json").json() == client.get("/qualite/notes?format=json").json()
 
 
+def test_producer_page_trend(quality_app):
+    _, client = quality_app
+    parser = SvgParser()
+    parser.feed(client.get("/qualite/notes").text)
+    assert len(parser.polylines) == 1
+    assert len(parser.polylines[0].split()) == 2
+
+
 def test_producer_page_html(quality_app):
     _, client = quality_app
     response = client.get("/qualite/notes")

@@ -32,7 +32,8 @@ COMMUNES = FIXTURES / "sparql-engine" / "communes-562xx.nt"
 #: Four independent patterns over 947 triples: about 8e11 solutions to count, far beyond any timeout.
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 QUICK = "ASK { ?commune <http://rdf.insee.fr/def/geo#codeINSEE> \"56260\" }"
-QUERY_TIMEOUT = 3.0
+QUERY_TIMEOUT = 5.0
+WORKER_MEMORY_MIB = 1024
 MAX_RESULT_BYTES = 50_000
 
 
@@ -82,7 +83,7 @@ def load_fixture(store_root: Path, graph: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A server with 2 workers, 1 waiting place, a 0.3 s queue wait and a small result cap."""
+    """A server with 2 workers of 1 GiB, 1 waiting place, a 0.3 s queue wait and a small result cap."""
     store_root = tmp_path_factory.mktemp("engine") / "store"
     settings = make_settings(
         store_root,
@@ -91,6 +92,7 @@ def server(tmp_path_factory):
         query_queue_wait=0.3,
         query_queue_length=1,
         max_result_bytes=MAX_RESULT_BYTES,
+        query_worker_memory=WORKER_MEMORY_MIB,
     )
     load_fixture(store_root, settings.graph_iri("geo"))
     running = Server(create_app(settings))
@@ -170,6 +172,21 @@ def test_concurrency_cap_rejects(server):
     assert waited_status == 503
     assert waited_headers["retry-after"] == "1"
     assert busy_statuses == [503, 503]
+    assert server.query(QUICK)[0] == 200
+
+
+def test_memory_cap_stops_query(server):
+    # Sorting every combination of three triples needs far more than 1 GiB.
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
+    pids_before = server.engine.worker_pids()
+    started = time.monotonic()
+
+    status, _, body = server.query(query)
+
+    assert status == 503
+    assert f"more than {WORKER_MEMORY_MIB} MiB of memory" in body
+    assert time.monotonic() - started < QUERY_TIMEOUT
+    assert len(pids_before - server.engine.worker_pids()) == 1
     assert server.query(QUICK)[0] == 200
 
 
@@ -254,6 +271,19 @@ def test_fast_path_matches_full_stack(server):
         assert fast[1]["content-type"] == full[1]["content-type"]
         assert fast[1].get("vary") == full[1].get("vary")
         assert fast[2] == full[2]
+
+
+def test_from_clause_replaces_union(server):
+    count = "SELECT (COUNT(*) AS ?n) {from_clause} WHERE {{ ?s ?p ?o }}"
+    triples = len(COMMUNES.read_text("utf-8").splitlines())
+
+    union = server.query(count.format(from_clause=""), format="csv")
+    named = server.query(count.format(from_clause="FROM <http://127.0.0.1:8000/graph/geo>"), format="csv")
+    elsewhere = server.query(count.format(from_clause="FROM <http://127.0.0.1:8000/graph/none>"), format="csv")
+
+    assert union[2].split() == ["n", str(triples)]
+    assert named[2].split() == ["n", str(triples)]
+    assert elsewhere[2].split() == ["n", "0"]
 
 
 def test_query_too_large_rejected(tmp_path):
