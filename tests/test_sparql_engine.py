@@ -72,6 +72,15 @@ class Server:
         finally:
             connection.close()
 
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("POST", "/sparql", body=body.encode("utf-8"), headers={"Content-Type": content_type, **(headers or {})})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode("utf-8")
+        finally:
+            connection.close()
+
     def query(self, text: str, headers: dict[str, str] | None = None, **parameters: str) -> tuple[int, dict[str, str], str]:
         return self.get("/sparql", headers, query=text, **parameters)
 
@@ -271,6 +280,23 @@ def test_fast_path_matches_full_stack(server):
         assert fast[1]["content-type"] == full[1]["content-type"]
         assert fast[1].get("vary") == full[1].get("vary")
         assert fast[2] == full[2]
+
+
+def test_fast_path_matches_full_stack_post(server):
+    requests = [
+        (QUICK, "application/sparql-query"),
+        (urlencode({"query": QUICK}), "application/x-www-form-urlencoded"),
+        (urlencode({"update": "CLEAR ALL"}), "application/x-www-form-urlencoded"),
+    ]
+    for body, content_type in requests:
+        fast = server.post(body, content_type)
+        full = server.post(body, content_type, headers={"Accept-Encoding": "gzip"})
+
+        assert fast[0] == full[0]
+        assert fast[1]["content-type"] == full[1]["content-type"]
+        assert fast[2] == full[2]
+    assert fast[0] == 401  # the update came without a token
+    assert '"boolean":true' in server.query(QUICK)[2]  # and changed nothing
 
 
 def test_from_clause_replaces_union(server):
