@@ -112,7 +112,7 @@ def dataset_quality(request: Request, dataset: str) -> dict[str, object] | None:
     measurements = queries.dataset_measurements(dataset)
     if not measurements.values:
         return None
-    problems = queries.problems(request_language(request), dataset=dataset)
+    problems = queries.problems(request_language(request), dataset=dataset, reports=measurements.reports)
     return {"measurements": measurements, "problems": _problem_views(request, problems), "problem_total": len(problems)}
 
 

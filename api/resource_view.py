@@ -7,9 +7,12 @@ from pyoxigraph import NamedNode
 
 from api.describe import Describer, description_of, preferred_label, types_of
 from api.iri import RDF_SUFFIXES, data_href, is_local
+from api.quality import dataset_quality
 from api.search import search_indexes
-from api.typed_views import TypedViews
+from api.typed_views import DCAT, TypedViews
 from api.vocabulary import load_vocabulary
+
+DCAT_DATASET = DCAT + "Dataset"
 
 
 def group_pages(request: Request) -> dict[str, int]:
@@ -32,6 +35,7 @@ def resource_context(request: Request, node: NamedNode, language: str) -> dict[s
     )
     pages = group_pages(request)
     types = types_of(store, node)
+    is_dataset = DCAT_DATASET in types
     return {
         "iri": node.value,
         "local": is_local(node.value, settings.base_uri),
@@ -41,5 +45,6 @@ def resource_context(request: Request, node: NamedNode, language: str) -> dict[s
         "groups": describer.outgoing_groups(node, pages),
         "incoming": describer.incoming_groups(node, pages),
         "sections": TypedViews(describer, node, types, pages).sections(),
+        "dataset_quality": dataset_quality(request, node.value) if is_dataset else None,
         "alternates": [(suffix, media, data_href(node.value, settings.base_uri, suffix)) for suffix, media in RDF_SUFFIXES.items()],
     }

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, Callable
 
 from api import query_workers
-from api.metrics import METRICS, SparqlMetrics
+from api.metrics import METRICS, SparqlMetrics, shared_metrics
 from api.query_workers import CurrentStore, QueryReply, QueryRequest, WorkerProcess, evaluate, is_point_query
 from graph.i18n import N_
 from graph.settings import Settings
@@ -112,12 +112,16 @@ class ResultTooLarge(EngineError):
     msgid = N_("The result is larger than %(max)s bytes. Page through it with ORDER BY, LIMIT and OFFSET (for example LIMIT 10000, then LIMIT 10000 OFFSET 10000), or select fewer variables.")
 
 
-class QueryOutOfMemory(EngineError):
-    """The query needed more memory than `query_worker_memory` and was stopped."""
+class QueryAborted(EngineError):
+    """The worker process aborted while evaluating the query.
+
+    It aborts when the query needs more memory than `query_worker_memory`, and
+    also on a panic inside pyoxigraph (0.5.13 panics when sorting some mixes of terms).
+    """
 
     status = 503
-    code = "out_of_memory"
-    msgid = N_("The query needed more than %(max)s MiB of memory and was stopped. Narrow it with more specific patterns or a LIMIT, or split it.")
+    code = "aborted"
+    msgid = N_("The query made its worker process abort, for example by needing more than %(max)s MiB of memory. Narrow it with more specific patterns or a LIMIT, or split it.")
 
 
 class StoreEmpty(EngineError):
@@ -205,6 +209,8 @@ class QueryEngine:
         self._workers: set[WorkerProcess] = set()
         self._started = False
         self._local_store = CurrentStore(store_handle.root)
+        if metrics is METRICS:
+            shared_metrics(settings.metrics_dir)
         self._finalizer = weakref.finalize(self, _stop_workers, self._workers)
 
     def start(self) -> None:
@@ -251,7 +257,7 @@ class QueryEngine:
         client disconnection stops the query.
 
         Raises QuerySyntaxError, InvalidQueryRequest, QueryTooLarge,
-        QueryTimeout, QueryOutOfMemory, EngineOverloaded, ResultTooLarge,
+        QueryTimeout, QueryAborted, EngineOverloaded, ResultTooLarge,
         StoreEmpty, ClientDisconnected or EngineError (evaluation failure).
         """
         started = time.perf_counter()
@@ -278,7 +284,7 @@ class QueryEngine:
             outcome = error.code
             if isinstance(error, QueryTimeout):
                 self.metrics.timeouts.inc()
-            elif isinstance(error, (EngineOverloaded, ResultTooLarge, QueryTooLarge, QueryOutOfMemory)):
+            elif isinstance(error, (EngineOverloaded, ResultTooLarge, QueryTooLarge, QueryAborted)):
                 self.metrics.rejected.inc(error.code)
             raise
         except asyncio.CancelledError:
@@ -288,6 +294,7 @@ class QueryEngine:
             duration = time.perf_counter() - started
             self.metrics.in_progress.dec()
             self.metrics.durations.observe(duration, outcome)
+            self.metrics.changed()
             if log.isEnabledFor(logging.INFO):
                 log.info("query %s in %.1f ms (%s, %d bytes): %s", outcome, duration * 1000, kind or "-", size, _shorten(query))
 
@@ -324,8 +331,8 @@ class QueryEngine:
                 self._replace(worker, "lost its client")
                 raise ClientDisconnected() from None
             if await self._aborted(worker):
-                self._replace(worker, "ran out of memory")
-                raise QueryOutOfMemory(max=self.settings.query_worker_memory) from None
+                self._replace(worker, "aborted")
+                raise QueryAborted(max=self.settings.query_worker_memory) from None
             self._replace(worker, f"failed: {error}")
             raise EngineError(f"the query worker stopped ({error})") from None
         finally:

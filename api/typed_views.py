@@ -2,7 +2,7 @@
 
 A territory shows its key figures, its place in the hierarchy and its
 communes. A dataset shows its distributions as download links, coverage,
-themes and quality measurements. A club shows its members, themes and annotations. Every
+themes and metadata quality score. A club shows its members, themes and annotations. Every
 resource lists the annotations that target it and the documents and
 datasets that concern it. Each function returns None when the section does
 not apply, so a page shows only what the graph has.
@@ -16,6 +16,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 
 from api.describe import DCT, FOAF, IGEO, PAGE_SIZE, RDF, WEB_SCHEMES, Describer, ValueView, preferred_label
 from api.literals import format_literal
+from api.metadata_quality_view import read_metadata_quality
 from graph.i18n import N_
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -41,6 +42,8 @@ COMMUNE_LINKS = {
     IGEO + "Intercommunalite": "{def}epci",
 }
 ORGANISATION_TYPES = {FOAF + "Organization", ORG + "Organization", ORG + "FormalOrganization", FOAF + "Group"}
+#: Named graphs (under `{base}/graph/`) that contain the quality records written by the Datathèque's builds.
+QUALITY_GRAPHS = ("quality", "metadata-quality")
 CONCERNS = (DCT + "spatial", DCT + "subject", DCT + "coverage", DCT + "references", DCT + "relation", FOAF + "primaryTopic")
 
 
@@ -162,7 +165,6 @@ class TypedViews:
                 "size": self.literal_text(term, DCAT + "byteSize"),
                 "page": None if isinstance(term, BlankNode) else self.describer.value(term, depth=1).href,
             })
-        measurements = self.latest_measurements()
         data = {
             "publisher": self.views(self.node, DCT + "publisher"),
             "license": self.views(self.node, DCT + "license", DCT + "rights"),
@@ -171,25 +173,24 @@ class TypedViews:
             "themes": self.views(self.node, DCAT + "theme"),
             "keywords": self.views(self.node, DCAT + "keyword"),
             "modified": self.literal_text(self.node, DCT + "modified"),
-            "measurements": measurements,
+            "metadata_quality": read_metadata_quality(self.store, self.describer.base_uri, self.node.value, self.describer.language),
             "quality_notes": self.views(self.node, DQV + "hasQualityAnnotation"),
+            "source_measurements": self.source_measurements(),
         }
         return Section("sections/dataset.html", data)
 
-    def latest_measurements(self) -> list[dict[str, object]]:
-        """Return one quality measurement per metric, the latest by IRI, because every build adds its own.
+    def source_measurements(self) -> list[dict[str, object]]:
+        """Return the quality measurements the sources state about the dataset, each once.
 
-        NOTE: "latest" relies on measurement IRIs that embed the build's UTC timestamp, so they sort by time.
+        The measurements written by the Datathèque's builds are left out because
+        the page shows the latest of them in its score sections.
         """
-        latest: dict[str, object] = {}
-        for term in [*self.objects(self.node, DQV + "hasQualityMeasurement"), *self._subjects(DQV + "computedOn", limit=None)]:
-            metrics = self.objects(term, DQV + "isMeasurementOf")
-            metric = metrics[0].value if metrics else str(term)
-            if metric not in latest or str(term) > str(latest[metric]):
-                latest[metric] = term
+        own_graphs = {f"{self.describer.base_uri}/graph/{name}" for name in QUALITY_GRAPHS}
+        links = self.store.quads_for_pattern(self.node, NamedNode(DQV + "hasQualityMeasurement"), None)
+        terms = dict.fromkeys(quad.object for quad in links if getattr(quad.graph_name, "value", None) not in own_graphs)
         measurements = [
             {"metric": self.views(term, DQV + "isMeasurementOf"), "value": self.literal_text(term, DQV + "value")}
-            for term in latest.values()
+            for term in terms
         ]
         return sorted(measurements, key=lambda item: [view.text.casefold() for view in item["metric"]])
 

@@ -31,6 +31,8 @@ class Measurements:
     """The measurements of one target in one source build, by metric local name."""
 
     values: dict[str, float] = field(default_factory=dict)
+    #: The validation reports of the builds that wrote these measurements (filled by `dataset_measurements` only).
+    reports: list[str] = field(default_factory=list)
 
     def count(self, metric: str) -> int:
         return int(self.values.get(metric, 0))
@@ -234,9 +236,13 @@ class QualityQueries:
             return iri.rsplit("/", 1)[-1]
         return iri
 
-    def problems(self, language: str, producer: str | None = None, dataset: str | None = None) -> list[ProblemRow]:
-        """Return the problems of the latest builds, of one producer (IRI) or one dataset (IRI), worst first."""
-        reports = " ".join(f"<{item.report}>" for item in self.sources(history=1))
+    def problems(
+        self, language: str, producer: str | None = None, dataset: str | None = None, reports: list[str] | None = None
+    ) -> list[ProblemRow]:
+        """Return the problems of `reports` (default: the latest builds), of one producer or dataset IRI, worst first."""
+        if reports is None:
+            reports = [item.report for item in self.sources(history=1)]
+        reports = " ".join(f"<{report}>" for report in reports)
         if not reports:
             return []
         if producer:
@@ -276,12 +282,23 @@ class QualityQueries:
         return problems
 
     def dataset_measurements(self, dataset: str) -> Measurements:
-        """Return the latest measurements computed on a dataset (its metadata quality score)."""
-        activities = [item.activity for item in self.sources(history=1)]
-        for (activity, target), values in self.measurements(activities).items():
-            if target == dataset:
-                return values
-        return Measurements()
+        """Return the latest measurements computed on a dataset, with the validation report of their build.
+
+        `graph/quality.py` moves the `dqv:hasQualityMeasurement` links of a
+        resource to the measurements of each new build, so following them reads
+        the latest build only.
+        """
+        rows = self._select(
+            f"<{dataset}> <{DQV}hasQualityMeasurement> ?measurement . "
+            f"?measurement <{DQV}isMeasurementOf> ?metric ; <{DQV}value> ?value ; <{PROV}wasGeneratedBy> ?activity . "
+            f"OPTIONAL {{ ?report a <{SH}ValidationReport> ; <{PROV}wasGeneratedBy> ?activity }}"
+        )
+        measurements = Measurements()
+        for row in rows:
+            measurements.values[row["metric"].value.removeprefix(self.dtq)] = float(row["value"].value)
+            if row["report"] is not None and row["report"].value not in measurements.reports:
+                measurements.reports.append(row["report"].value)
+        return measurements
 
 
 def _text(term) -> str:

@@ -77,6 +77,8 @@ class Settings:
     max_result_bytes: int = 32_000_000
     #: Address-space limit of each query worker process, in MiB (0: none). A query that needs more is stopped.
     query_worker_memory: int = 2048
+    #: Directory where each web process writes its SPARQL metrics, so that /metrics sums them (empty: this process only).
+    metrics_dir: str = ""
     #: Maximum size of a SPARQL query request (URL or body), in bytes; larger ones get 413.
     max_query_bytes: int = 1_000_000
     #: Maximum size of a SPARQL Update or Graph Store upload body, in bytes; larger ones get 413.

@@ -67,8 +67,27 @@ def new_generation(root: Path) -> tuple[Path, Store]:
     previous = current_generation(root)
     if previous is not None:
         log.info("copying generation %s to %s", previous.name, name)
-        Store.read_only(str(previous)).backup(str(path))
+        _copy_generation(previous, path)
     return path, Store(str(path))
+
+
+def _copy_generation(previous: Path, path: Path, attempts: int = 5) -> None:
+    """Checkpoint `previous` into `path`, retrying when a file vanishes during the copy.
+
+    The writer of the previous transaction may still hold its Store object
+    while RocksDB finishes a background compaction, which deletes the files
+    it merged; a checkpoint started meanwhile then fails with "No such file".
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            Store.read_only(str(previous)).backup(str(path))
+            return
+        except OSError as error:
+            shutil.rmtree(path, ignore_errors=True)
+            if attempt == attempts:
+                raise
+            log.warning("copy of generation %s failed (%s), retrying (%d/%d)", previous.name, error, attempt, attempts)
+            time.sleep(0.05 * attempt)
 
 
 def publish_generation(root: Path, path: Path) -> None:

@@ -164,5 +164,5 @@ def test_dataset_quality_partial(bundled_settings):
 
     with TestClient(app, base_url=BASE) as client:
         text = client.get("/test/dataset-quality?lang=en").text
-    assert "Metadata quality" in text
+    assert "Validation of the metadata" in text
     assert text.count('<tr class="severity-') == int(rows[0]["count"].value)

@@ -11,6 +11,8 @@ import asyncio
 import http.client
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +24,7 @@ import uvicorn
 from pyoxigraph import NamedNode, RdfFormat
 
 from api.app import create_app
-from api.metrics import Histogram, SparqlMetrics
+from api.metrics import Histogram, SharedMetrics, SparqlMetrics
 from api.query_workers import is_point_query
 from api.sparql_engine import QueryEngine, QueryTooLarge
 from graph.store import StoreHandle, write_transaction
@@ -193,6 +195,7 @@ def test_memory_cap_stops_query(server):
     status, _, body = server.query(query)
 
     assert status == 503
+    assert "worker process abort" in body
     assert f"more than {WORKER_MEMORY_MIB} MiB of memory" in body
     assert time.monotonic() - started < QUERY_TIMEOUT
     assert len(pids_before - server.engine.worker_pids()) == 1
@@ -339,6 +342,28 @@ def test_histogram_buckets_cumulative():
         'h_sum{outcome="ok"} 4.05',
         'h_count{outcome="ok"} 4',
     ]
+
+
+def test_shared_metrics_sum_processes(tmp_path):
+    # Another web process counts one 200 and one running query, then stops.
+    other = (
+        "from pathlib import Path; from api.metrics import SharedMetrics, SparqlMetrics\n"
+        "metrics = SparqlMetrics(); metrics.requests.inc('200', 'text/csv'); metrics.in_progress.inc()\n"
+        f"SharedMetrics(Path({str(tmp_path)!r}), metrics).publish()\n"
+    )
+    subprocess.run([sys.executable, "-c", other], check=True, cwd=Path(__file__).parent.parent)
+    metrics = SparqlMetrics()
+    shared = SharedMetrics(tmp_path, metrics)
+    metrics.requests.inc("200", "text/csv")
+    metrics.requests.inc("400", "text/plain")
+    metrics.in_progress.inc()
+
+    text = shared.exposition()
+
+    assert metric_value(text, 'datatheque_sparql_requests_total{status="200",format="text/csv"}') == 2
+    assert metric_value(text, 'datatheque_sparql_requests_total{status="400",format="text/plain"}') == 1
+    assert metric_value(text, "datatheque_sparql_queries_in_progress") == 1  # the stopped process's is left out
+    assert (tmp_path / f"{os.getpid()}.json").exists()
 
 
 def test_exposition_escapes_labels():
