@@ -312,14 +312,16 @@ class WorkerProcess:
 def main(argv: list[str]) -> int:
     """Run a worker: `python -m api.query_workers FD STORE BASE_IRI MEMORY_MIB`.
 
-    With MEMORY_MIB above 0 the address space of the process is limited to it,
-    so a query that allocates more makes pyoxigraph abort the process (SIGABRT).
+    With MEMORY_MIB above 0 the data memory of the process (RLIMIT_DATA: heap and
+    private writable mappings, not the address space that allocators merely
+    reserve) is limited to it, so a query that allocates more makes pyoxigraph
+    abort the process (SIGABRT).
     """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory = int(argv[3]) * 2**20
     if memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     connection = socket.socket(fileno=int(argv[0]))
     connection.setblocking(True)
     try:

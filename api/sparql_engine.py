@@ -345,7 +345,7 @@ class QueryEngine:
         """Tell whether a worker that closed its socket was aborted (SIGABRT).
 
         Rust's default handler of a failed allocation aborts the process, which is how
-        pyoxigraph 0.5.13 stops when a query passes the worker's address-space limit.
+        pyoxigraph 0.5.13 stops when a query passes the worker's memory limit.
         """
         for _ in range(50):
             status = worker.process.poll()

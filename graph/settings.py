@@ -75,7 +75,7 @@ class Settings:
     query_queue_length: int = 64
     #: Maximum size of a serialised SELECT, CONSTRUCT or DESCRIBE result, in bytes; larger ones are refused with advice to page.
     max_result_bytes: int = 32_000_000
-    #: Address-space limit of each query worker process, in MiB (0: none). A query that needs more is stopped.
+    #: Memory limit (RLIMIT_DATA) of each query worker process, in MiB (0: none). A query that needs more is stopped.
     query_worker_memory: int = 2048
     #: Directory where each web process writes its SPARQL metrics, so that /metrics sums them (empty: this process only).
     metrics_dir: str = ""

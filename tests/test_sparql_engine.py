@@ -35,7 +35,7 @@ COMMUNES = FIXTURES / "sparql-engine" / "communes-562xx.nt"
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 QUICK = "ASK { ?commune <http://rdf.insee.fr/def/geo#codeINSEE> \"56260\" }"
 QUERY_TIMEOUT = 5.0
-WORKER_MEMORY_MIB = 1024
+WORKER_MEMORY_MIB = 512
 MAX_RESULT_BYTES = 50_000
 
 
@@ -94,7 +94,7 @@ def load_fixture(store_root: Path, graph: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A server with 2 workers of 1 GiB, 1 waiting place, a 0.3 s queue wait and a small result cap."""
+    """A server with 2 workers of 512 MiB, 1 waiting place, a 0.3 s queue wait and a small result cap."""
     store_root = tmp_path_factory.mktemp("engine") / "store"
     settings = make_settings(
         store_root,
@@ -187,7 +187,7 @@ def test_concurrency_cap_rejects(server):
 
 
 def test_memory_cap_stops_query(server):
-    # Sorting every combination of three triples needs far more than 1 GiB.
+    # Sorting every combination of three triples needs far more than 512 MiB.
     query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
     pids_before = server.engine.worker_pids()
     started = time.monotonic()
