@@ -38,12 +38,30 @@ def print_build_report(report, console) -> None:
             violations=source.count(Severity.VIOLATION),
             warnings=source.count(Severity.WARNING),
         )
-        for problem in source.problems[:20]:
-            text = problem.text(console.language)
-            fix = console.translate(problem.fix) if problem.fix else ""
-            console("    [%(severity)s] %(text)s %(fix)s", stream=sys.stdout, severity=console.translate(SEVERITY_MESSAGES[problem.severity]), text=text, fix=fix)
-        if len(source.problems) > 20:
-            console("    … and %(count)s more problems", stream=sys.stdout, count=len(source.problems) - 20)
+        print_problems(source.problems, console)
+
+
+def print_problems(problems, console, limit: int = 20) -> None:
+    """Print problems grouped by message and fix, with their count and first location."""
+    groups: dict[tuple[str, str, str], list] = {}
+    for problem in problems:
+        key = (problem.severity.value, problem.text(console.language), problem.fix_text(console.language))
+        groups.setdefault(key, []).append(problem)
+    for (_, text, fix), members in list(groups.items())[:limit]:
+        location = members[0].location
+        if location and location not in text:
+            text = console.translate("%(location)s: %(text)s", {"location": location, "text": text})
+        console(
+            "    [%(severity)s] %(text)s %(fix)s",
+            stream=sys.stdout,
+            severity=console.translate(SEVERITY_MESSAGES[members[0].severity]),
+            text=text,
+            fix=fix,
+        )
+        if len(members) > 1:
+            console("      (and %(count)s more places with the same problem)", stream=sys.stdout, count=len(members) - 1)
+    if len(groups) > limit:
+        console("    … and %(count)s more problems", stream=sys.stdout, count=sum(len(m) for m in list(groups.values())[limit:]))
 
 
 def run_build(settings: Settings, args: argparse.Namespace, console) -> int:

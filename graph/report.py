@@ -39,6 +39,10 @@ class Problem:
         """Return the message in a language, translated and formatted."""
         return self.texts.get(language) or translate(self.message, language, self.params)
 
+    def fix_text(self, language: str) -> str:
+        """Return how to fix the problem in a language, translated and formatted, or ""."""
+        return translate(self.fix, language, self.params) if self.fix else ""
+
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["severity"] = self.severity.value

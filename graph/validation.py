@@ -93,7 +93,7 @@ class ValidationResult:
             location=f"{self.focus}" + (f" {self.path}" if self.path else ""),
             fix=fix,
             severity=self.severity,
-            params={} if self.shape_messages else self.params,
+            params=self.params,
             texts={language: self.message(language) for language in ("fr", "en")},
         )
 
