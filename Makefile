@@ -34,6 +34,8 @@ clean:
 	rm -rf var $(VENV)
 
 # Extract msgids into locale/messages.pot and merge them into each language's messages.po.
+# pybabel's default keywords (_, gettext, ngettext for plural forms…) apply besides the -k ones;
+# tests/test_i18n.py extracts with the same keywords.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k console -k translate -k QueryFailed --no-location --sort-output --no-wrap -o locale/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap -i locale/messages.pot -d locale -D messages

@@ -9,14 +9,14 @@ région, a theme used by thousands of datasets) stays small and fast.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
 from api.iri import is_local, page_href
 from api.literals import format_literal
-from api.vocabulary import Vocabulary, pick_text
+from api.vocabulary import Vocabulary, capitalized, pick_text
 from graph.search_index import normalize
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,11 @@ class PropertyGroup:
         return min(self.page * PAGE_SIZE, self.total)
 
 
+def capitalized_view(view: ValueView) -> ValueView:
+    """Return the view of a class with its label capitalised, as pages show types."""
+    return replace(view, text=capitalized(view.text))
+
+
 def compact(iri: str) -> str:
     """Return `prefix:name` for an IRI of a known namespace, else the IRI.
 
@@ -110,6 +115,23 @@ def compact(iri: str) -> str:
         if iri.startswith(namespace) and iri != namespace:
             return f"{prefix}:{iri[len(namespace):]}"
     return iri
+
+
+def site_path(iri: str, base_uri: str) -> str | None:
+    """Return the path of a URL of this Datathèque (`/sparql`, `/store?graph=…`), or None for another site's.
+
+    >>> site_path("http://127.0.0.1:8000/store?graph=x", "http://127.0.0.1:8000")
+    '/store?graph=x'
+    >>> site_path("http://127.0.0.1:8000", "http://127.0.0.1:8000")
+    '/'
+    >>> site_path("http://127.0.0.1:80001/sparql", "http://127.0.0.1:8000") is None
+    True
+    """
+    if iri == base_uri:
+        return "/"
+    if iri.startswith(base_uri) and iri[len(base_uri)] in "/?#":
+        return iri[len(base_uri):]
+    return None
 
 
 def exists(store: Store, node: NamedNode) -> bool:
@@ -197,6 +219,9 @@ class Describer:
         if not iri.startswith(WEB_SCHEMES):
             # Only web IRIs become links: a `javascript:` IRI in the data must not run in the page.
             return ValueView(label or iri, None, iri)
+        path = site_path(iri, self.base_uri)
+        if path is not None:
+            return ValueView(label or iri, path, iri)
         return ValueView(label or iri, iri, iri, external=True)
 
     def outgoing_groups(self, node: NamedNode | BlankNode, pages: dict[str, int]) -> list[PropertyGroup]:
@@ -214,6 +239,8 @@ class Describer:
                 # Sorted by IRI or lexical form (codes come out in order), so only one page needs labels.
                 shown = sorted(objects, key=lambda term: term.value)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
                 values = [self.value(term) for term in shown]
+            if predicate == RDF + "type":
+                values = [capitalized_view(view) for view in values]
             groups.append(PropertyGroup(key, predicate, self.vocabulary.label(predicate, self.language), False, values, len(objects), page))
         groups.sort(key=lambda group: (_ORDER.get(group.predicate, len(_ORDER)), group.label.casefold()))
         return groups

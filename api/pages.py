@@ -66,6 +66,25 @@ def chosen_format(request: Request, forced: str | None, rdf_only: bool = False) 
     return "html" if media in HTML_TYPES else SUFFIX_OF_TYPE[media]
 
 
+def not_found_format(request: Request, forced: str | None, rdf_first: bool) -> str:
+    """Return the format of the 404 of an unknown resource: HTML or an RDF suffix, HTML when none is acceptable.
+
+    An unknown resource is a 404 whatever the client accepts (a 406 would
+    wrongly suggest that the resource exists in another format). A suffix or
+    `format=` chooses the format when the server has it. Otherwise Accept
+    does, with ties going to RDF under `/data/` (`*/*` gets Turtle) and to
+    HTML elsewhere, so a browser gets the HTML page.
+    """
+    requested = forced or request.query_params.get("format")
+    if requested:
+        return FORMAT_ALIASES.get(requested.lower(), "html")
+    offers = [*RDF_SUFFIXES.values(), "application/json", *HTML_TYPES] if rdf_first else list(OFFERS)
+    media = best_match(request.headers.get("accept"), offers)
+    if media is None or media in HTML_TYPES:
+        return "html"
+    return SUFFIX_OF_TYPE[media]
+
+
 def not_acceptable(request: Request) -> Response:
     log.info("406 for %s: Accept %r, format %r", request.url.path, request.headers.get("accept"), request.query_params.get("format"))
     kinds = ", ".join([*HTML_TYPES, *RDF_SUFFIXES.values()])
@@ -98,14 +117,14 @@ def link_header(iri: str, base_uri: str) -> str:
 def cool_uri(request: Request, rest: str) -> Response:
     """Redirect (303 See Other) a Cool URI to the page or the RDF document the client prefers."""
     path = raw_path(request.scope)
+    base_uri = request.app.state.settings.base_uri
+    iri = iri_of_path(base_uri, path)
+    if find_resource(request, iri) is None:
+        return not_found(request, iri, not_found_format(request, None, rdf_first=False))
     try:
         format_name = chosen_format(request, None)
     except FormatNotAcceptable:
         return not_acceptable(request)
-    base_uri = request.app.state.settings.base_uri
-    iri = iri_of_path(base_uri, path)
-    if find_resource(request, iri) is None:
-        return not_found(request, iri, format_name)
     target = PAGE + path[len(ID):] if format_name == "html" else DATA + path[len(ID):] + "." + format_name
     language = request.query_params.get("lang")
     if format_name == "html" and language:
@@ -164,13 +183,13 @@ def serve_page(request: Request, iri: str) -> Response:
 
 
 def serve_data(request: Request, iri: str, suffix: str | None) -> Response:
+    node = find_resource(request, iri) if iri else None
+    if node is None:
+        return not_found(request, iri, not_found_format(request, suffix, rdf_first=True))
     try:
         format_name = chosen_format(request, suffix, rdf_only=True)
     except FormatNotAcceptable:
         return not_acceptable(request)
-    node = find_resource(request, iri) if iri else None
-    if node is None:
-        return not_found(request, iri, format_name)
     base_uri = request.app.state.settings.base_uri
     headers = {"Vary": "Accept", "Link": link_header(node.value, base_uri)}
     headers |= http_cache.validators(request.app.state.store, f"data {node.value} {format_name}")

@@ -1,9 +1,10 @@
 """Errors of the SPARQL protocol endpoints, sent as plain text in the client's language.
 
 SPARQL clients (YASGUI, SPARQLWrapper, Jena) show the body of an error
-response as it is, so the message is one plain sentence, French unless
-the Accept-Language header prefers English, with the parser's own message
-quoted unchanged where there is one.
+response as it is, so the message is one plain sentence in the language of
+the request (`?lang=`, the `lang` cookie, then Accept-Language, French by
+default, as on the HTML pages), with the parser's own message quoted
+unchanged where there is one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse
 
 from api.cors import CORS_HEADERS
-from graph.i18n import negotiate_language, translate
+from api.rendering import request_language
+from graph.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,8 @@ class ProtocolError(Exception):
 
 
 def error_response(request: Request, error: ProtocolError) -> PlainTextResponse:
-    """Build the response of a rejected request, translated by the Accept-Language header."""
-    language = negotiate_language(request.headers.get("accept-language"))
+    """Build the response of a rejected request, translated into the request's language."""
+    language = request_language(request)
     text = translate(error.message, language, error.params)
     log.info("%s %s rejected with %d: %s", request.method, request.url.path, error.status, error)
     headers = {**CORS_HEADERS, **error.headers}

@@ -13,12 +13,14 @@ import json
 import logging
 from dataclasses import dataclass
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from api import http_cache
 from api.iri import page_href
+from api.negotiation import best_match
 from api.rendering import render, request_language
+from graph.i18n import N_, translate, translations
 from graph.quality_queries import (
     HistoryPoint,
     ProblemRow,
@@ -31,7 +33,7 @@ router = APIRouter()
 
 #: Problems listed on an HTML page; the CSV and JSON exports hold them all.
 PAGE_PROBLEMS = 200
-EXPORT_FIELDS = ("source", "severity", "resource", "property", "value", "message", "fix", "component", "shape")
+EXPORT_FIELDS = ("source", "severity", "resource", "property", "value", "message", "fix", "component", "shape", "code", "location", "file", "line")
 CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 240, 60, 6
 
 
@@ -101,6 +103,7 @@ def quality_page(request: Request) -> Response:
         "problems": _problem_views(request, problems),
         "problem_total": len(problems),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
+        "ngettext": translations(language).ngettext,
     }
     headers = {"Vary": "Accept-Language, Cookie"}
     return http_cache.for_method(request, render(request, "quality.html", context, headers=headers))
@@ -133,10 +136,13 @@ def _find_producer(producers: list[ProducerQuality], name: str) -> tuple[Produce
 def producer_page(request: Request, name: str, format: str | None = None) -> Response:
     """Render, or export as CSV or JSON, the problems of one producer."""
     queries = _queries(request)
+    language = request_language(request)
     producer, suffix = _find_producer(queries.producers(), name)
     if producer is None:
-        raise HTTPException(status_code=404, detail=f"no producer {name!r} in the quality reports")
-    language = request_language(request)
+        export_format = name.rsplit(".", 1)[-1] if name.endswith((".csv", ".json")) else format
+        message = translate(N_("No producer %(name)s in the quality reports: the producers are listed on /qualite."), language, {"name": name})
+        log.info("quality page of unknown producer %r", name)
+        return _error(request, 404, message, export_format, language)
     problems = queries.problems(language, producer=producer.iri)
     chosen = suffix or format
     if chosen == "csv":
@@ -144,16 +150,33 @@ def producer_page(request: Request, name: str, format: str | None = None) -> Res
     if chosen == "json":
         return _json_export(producer, problems, language)
     if chosen not in (None, "html"):
-        raise HTTPException(status_code=400, detail=f"unknown format {chosen!r}: use csv, json or html")
+        message = translate(N_("Unknown format %(format)s: use csv, json or html."), language, {"format": chosen})
+        return _error(request, 400, message, None, language)
     context = {
         "producer": producer,
         "problems": _problem_views(request, problems),
         "problem_total": len(problems),
         "trend": trend_chart(queries.producer_history(producer.iri)),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
+        "ngettext": translations(language).ngettext,
     }
     headers = {"Vary": "Accept-Language, Cookie"}
     return http_cache.for_method(request, render(request, "quality_producer.html", context, headers=headers))
+
+
+def _error(request: Request, status: int, message: str, export_format: str | None, language: str) -> Response:
+    """Return the response to an unknown producer or format, in the request's language.
+
+    An export (`.json`, `.csv` or `format=`) gets JSON or plain text; otherwise
+    a browser gets the French (or English) HTML page, a program plain text.
+    """
+    headers = {"Vary": "Accept, Accept-Language, Cookie", "Content-Language": language}
+    if export_format == "json":
+        body = json.dumps({"detail": message}, ensure_ascii=False)
+        return Response(body, status_code=status, media_type="application/json", headers=headers)
+    if export_format is None and best_match(request.headers.get("accept"), ["text/plain", "text/html"]) == "text/html":
+        return render(request, "quality_error.html", {"message": message}, status_code=status, headers=headers)
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
 
 def _csv_export(producer: ProducerQuality, problems: list[ProblemRow]) -> Response:

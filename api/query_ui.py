@@ -1,4 +1,4 @@
-"""The query page of /sparql for browsers: YASGUI with example queries, served offline.
+"""The query page of /sparql for browsers: YASGUI with example queries, served offline, in the site's layout.
 
 YASGUI's files are vendored in api/static/yasgui/ (see its README) and
 served by this router, so the page loads nothing from another host.
@@ -10,11 +10,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from api.rendering import render, request_language
 from api.sparql_examples import EXAMPLES
 from api.void import VOID_PATH
-from graph.i18n import gettext_for, negotiate_language
+from graph.i18n import N_, translate
 
 router = APIRouter()
 
@@ -25,33 +25,41 @@ YASGUI_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"
 #: Browsers may keep the vendored files a day; their names do not change with their version.
 STATIC_MAX_AGE = 86400
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(API_DIR / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
+#: YASGUI interface words that the page translates (YASGUI 4.6 has no translation option):
+#: the tab name (its `tabName` setting), the labels of the table and response
+#: views (set by relabelling their plugins) and the DataTables words of the table
+#: view (its `tableConfig.language` setting).
+YASGUI_WORDS = {
+    "tab": N_("Query"),
+    "table": N_("Table"),
+    "response": N_("Response"),
+    "search": N_("Filter results:"),
+    "info": N_("Rows _START_ to _END_ of _TOTAL_"),
+    "empty": N_("No results"),
+    "zero": N_("No matching rows"),
+}
 
 
 def render_query_page(request: Request) -> HTMLResponse:
-    """Render the YASGUI page of the endpoint in the language of the Accept-Language header."""
+    """Render the YASGUI page of the endpoint in the site's layout and the request's language."""
     settings = request.app.state.settings
-    language = negotiate_language(request.headers.get("accept-language"))
+    language = request_language(request)
     examples = [{"title": example.title, "query": example.render(settings.base_uri)} for example in EXAMPLES]
-    html = TEMPLATES.get_template("sparql.html").render(
-        _=gettext_for(language),
-        language=language,
-        endpoint=str(request.url.replace(query="", fragment="")).rstrip("?"),
-        void_url=settings.base_uri + VOID_PATH,
-        static_url=YASGUI_PATH,
-        examples=examples,
-    )
+    context = {
+        "endpoint": str(request.url.replace(query="", fragment="")).rstrip("?"),
+        "void_url": settings.base_uri + VOID_PATH,
+        "static_url": YASGUI_PATH,
+        "examples": examples,
+        "yasgui_words": {key: translate(word, language) for key, word in YASGUI_WORDS.items()},
+    }
     description = settings.base_uri + "/sparql"
     headers = {
-        "Vary": "Accept, Accept-Language",
+        "Vary": "Accept, Accept-Language, Cookie",
         "Content-Language": language,
         "Link": f'<{description}>; rel="alternate"; type="text/turtle", '
         f'<{settings.base_uri}{VOID_PATH}>; rel="describedby"; type="text/turtle"',
     }
-    return HTMLResponse(html, headers=headers)
+    return render(request, "sparql.html", context, headers=headers)
 
 
 @router.get(YASGUI_PATH + "/{name}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from pyoxigraph import NamedNode
 
-from api.describe import Describer, description_of, preferred_label, types_of
+from api.describe import Describer, capitalized_view, description_of, preferred_label, types_of
 from api.iri import RDF_SUFFIXES, data_href, is_local
 from api.quality import dataset_quality
 from api.search import search_indexes
@@ -40,7 +40,7 @@ def resource_context(request: Request, node: NamedNode, language: str) -> dict[s
         "iri": node.value,
         "local": is_local(node.value, settings.base_uri),
         "label": preferred_label(store, node, language) or node.value,
-        "types": [describer.value(NamedNode(iri)) for iri in types],
+        "types": [capitalized_view(describer.value(NamedNode(iri))) for iri in types],
         "description": description_of(store, node, language),
         "groups": describer.outgoing_groups(node, pages),
         "incoming": describer.incoming_groups(node, pages),

@@ -9,19 +9,30 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api import http_cache
 from api.iri import page_href
 from api.negotiation import best_match
 from api.rendering import render, request_language
-from api.vocabulary import load_vocabulary
+from api.vocabulary import capitalized, load_vocabulary
+from graph.i18n import N_, translate
 from graph.search_index import Hit, build_in_memory, label_keys, open_index, search
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 MAX_RESULTS = 50
+#: Values of `format=`; without it the format follows Accept.
+FORMATS = ("html", "json")
+#: How a hit names what matched, by the kind of the matched code or label.
+MATCH_MESSAGES = {
+    "code": N_("code %(value)s"),
+    "siren": N_("SIREN %(value)s"),
+    "postal code": N_("postal code %(value)s"),
+    "former code": N_("former code %(value)s"),
+    "label": N_("also named “%(value)s”"),
+}
 
 
 class SearchIndexes:
@@ -72,8 +83,9 @@ def hit_view(hit: Hit, base_uri: str, language: str) -> dict[str, str | None]:
         "iri": hit.iri,
         "label": hit.label,
         "type": hit.type,
-        "type_label": vocabulary.label(hit.type, language) if hit.type else None,
+        "type_label": capitalized(vocabulary.label(hit.type, language)) if hit.type else None,
         "code": hit.code,
+        "match": translate(MATCH_MESSAGES[hit.matched_kind], language, {"value": hit.matched}) if hit.matched_kind else None,
         "href": page_href(hit.iri, base_uri),
     }
 
@@ -84,6 +96,11 @@ def search_page(request: Request, q: str = "", format: str | None = None) -> Res
     started = time.perf_counter()
     settings = request.app.state.settings
     language = request_language(request)
+    if format is not None and format.lower() not in FORMATS:
+        log.info("search rejected: unknown format %r", format)
+        message = N_("Unknown format “%(format)s”: use format=html or format=json, or leave it out to follow the Accept header.")
+        return PlainTextResponse(translate(message, language, {"format": format}) + "\n", status_code=400)
+    format = format.lower() if format else None
     wants_json = format == "json" or (
         format is None and best_match(request.headers.get("accept"), ["text/html", "application/json"]) == "application/json"
     )

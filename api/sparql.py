@@ -8,6 +8,9 @@
   bearer token (see api/update.py).
 - GET without a query: the service description in RDF by Accept, or the
   query page (YASGUI) for browsers.
+- Browsers, whose Accept header ranks HTML first, and `format=html` get the
+  results as an HTML table in the site's layout (api/sparql_results_page.py),
+  and query errors as an HTML page. Other clients get the standard formats.
 
 Every response carries the CORS headers, and negotiated responses carry `Vary: Accept`.
 """
@@ -38,7 +41,9 @@ from api.sparql_formats import (
     UnknownFormat,
     choose_media_type,
     is_graph_form,
+    prefers_html,
 )
+from api.sparql_results_page import ENGINE_ACCEPT, render_error, render_results
 from api.sparql_text import query_form
 from api.update import answer_update
 from api.void import URI_SPACE, VOID_PATH
@@ -178,8 +183,9 @@ async def answer_query(request: Request, query: str, parameters: list[tuple[str,
     timeout = _timeout(parameters)
 
     form = query_form(query)
+    html = prefers_html(form, request.headers.get("accept"), format_parameter)
     try:
-        media_type = choose_media_type(form, request.headers.get("accept"), format_parameter)
+        media_type = ENGINE_ACCEPT if html else choose_media_type(form, request.headers.get("accept"), format_parameter)
     except UnknownFormat:
         offers = GRAPH_MEDIA_TYPES if is_graph_form(form) else RESULT_MEDIA_TYPES
         raise ProtocolError(
@@ -211,7 +217,18 @@ async def answer_query(request: Request, query: str, parameters: list[tuple[str,
         )
     except EngineError as error:
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, EngineOverloaded) else None
+        if html:
+            log.info("%s %s rejected with %d: %s", request.method, request.url.path, error.status, error)
+            response = render_error(request, query, error)
+            response.headers.update({**CORS_HEADERS, **(headers or {})})
+            return response
         raise ProtocolError(error.status, error.msgid, headers=headers, **error.params) from None
+
+    if html:
+        body = result.body if isinstance(result.body, bytes) else b"".join([part async for part in result.body])
+        response = render_results(request, query, form, parameters, result.kind, body)
+        response.headers.update(CORS_HEADERS)
+        return _head_only(response) if request.method == "HEAD" else response
 
     headers = {**CORS_HEADERS, "Vary": "Accept"}
     content_type = content_type_header(result.media_type)
@@ -224,6 +241,11 @@ async def answer_query(request: Request, query: str, parameters: list[tuple[str,
         await _close(result.body)
         return Response(headers=headers, media_type=content_type)
     return StreamingResponse(result.body, headers=headers, media_type=content_type)
+
+
+def _head_only(response: Response) -> Response:
+    headers = dict(response.headers)
+    return Response(status_code=response.status_code, headers=headers)
 
 
 async def _close(body) -> None:

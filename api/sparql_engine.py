@@ -17,6 +17,7 @@ import asyncio
 import logging
 import math
 import os
+import re
 import signal
 import time
 import weakref
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 LOGGED_QUERY_LENGTH = 300
 #: A query still running after this many seconds starts watching for its client to disconnect.
 DISCONNECT_WATCH_DELAY = 0.05
+#: The position at the start of pyoxigraph's syntax error messages, such as `error at 1:25: expected …`.
+SYNTAX_ERROR_POSITION = re.compile(r"error at (?P<line>\d+):(?P<column>\d+)")
 #: Byte cap of point lookups run in the web process; larger results are computed again by a worker.
 INLINE_MAX_BYTES = 256_000
 
@@ -61,11 +64,30 @@ class EngineError(Exception):
 
 
 class QuerySyntaxError(EngineError):
-    """The query does not parse. `params["error"]` is the parser's message."""
+    """The query does not parse.
+
+    `params["error"]` is the parser's message, unchanged, and `params["line"]`
+    and `params["column"]` the position it reports (pyoxigraph 0.5 starts its
+    messages with `error at LINE:COLUMN:`), when it reports one.
+
+    >>> error = QuerySyntaxError("error at 1:25: expected one of LATERAL, SERVICE, [_]")
+    >>> error.params["line"], error.params["column"]
+    (1, 25)
+    >>> error.message
+    'Invalid SPARQL query, line 1, column 25: parser message “error at 1:25: expected one of LATERAL, SERVICE, [_]”.'
+    """
 
     status = 400
     code = "syntax_error"
-    msgid = N_("Invalid SPARQL query: %(error)s")
+    msgid = N_("Invalid SPARQL query: parser message “%(error)s”.")
+
+    def __init__(self, message: str | None = None) -> None:
+        position = SYNTAX_ERROR_POSITION.match(message or "")
+        if position is None:
+            super().__init__(message)
+            return
+        self.msgid = N_("Invalid SPARQL query, line %(line)s, column %(column)s: parser message “%(error)s”.")
+        super().__init__(error=message, line=int(position["line"]), column=int(position["column"]))
 
 
 class InvalidQueryRequest(EngineError):

@@ -14,6 +14,10 @@ Accept header or `*/*` gives the first offer (SPARQL JSON, or Turtle).
 'application/sparql-results+xml'
 >>> choose_media_type("DESCRIBE", "application/sparql-results+json") is None
 True
+
+A browser gets an HTML table of the results (see `prefers_html`), but only
+when its Accept header ranks HTML above every result format, so `*/*` and
+clients of the standard formats are unaffected.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ RDF_XML = "application/rdf+xml"
 RESULT_MEDIA_TYPES = (RESULTS_JSON, RESULTS_XML, "text/csv", "text/tab-separated-values")
 #: Media types of graphs (CONSTRUCT, DESCRIBE, Graph Store, descriptions), server default first.
 GRAPH_MEDIA_TYPES = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
+
+#: Media types of the HTML results page, offered after the standard formats.
+HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
+#: Values of the `format` / `output` parameter that ask for the HTML results page.
+HTML_FORMAT_NAMES = ("html", "text/html")
 
 #: Other names clients use for the same formats, which are served as the standard type.
 RESULT_ALIASES = {"application/json": RESULTS_JSON, "application/xml": RESULTS_XML, "text/xml": RESULTS_XML}
@@ -109,6 +118,28 @@ def choose_media_type(form: str | None, accept: str | None, format_parameter: st
     if format_parameter:
         return _from_format_parameter(format_parameter.strip().lower(), graph, offers, aliases)
     return negotiate(accept, offers, aliases)
+
+
+@functools.lru_cache(maxsize=1024)
+def prefers_html(form: str | None, accept: str | None, format_parameter: str | None = None) -> bool:
+    """Tell whether a query request asks for the HTML results page rather than a result format.
+
+    `format=html` asks for it. Otherwise HTML must win the negotiation against
+    the formats of the query's form, where it is offered last, so no Accept
+    header or `*/*` still gives SPARQL JSON or Turtle.
+
+    >>> prefers_html("SELECT", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    True
+    >>> prefers_html("SELECT", "*/*"), prefers_html("CONSTRUCT", None)
+    (False, False)
+    >>> prefers_html("ASK", "application/sparql-results+json", format_parameter="html")
+    True
+    """
+    if format_parameter:
+        return format_parameter.strip().lower() in HTML_FORMAT_NAMES
+    graph = is_graph_form(form)
+    offers, aliases = (GRAPH_MEDIA_TYPES, GRAPH_ALIASES) if graph else (RESULT_MEDIA_TYPES, RESULT_ALIASES)
+    return negotiate(accept, offers + HTML_MEDIA_TYPES, aliases) in HTML_MEDIA_TYPES
 
 
 def _from_format_parameter(value: str, graph: bool, offers: tuple[str, ...], aliases: dict[str, str]) -> str:

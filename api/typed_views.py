@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from api.describe import DCT, FOAF, IGEO, PAGE_SIZE, RDF, WEB_SCHEMES, Describer, ValueView, preferred_label
+from api.describe import DCT, FOAF, IGEO, PAGE_SIZE, RDF, WEB_SCHEMES, Describer, ValueView, preferred_label, site_path
 from api.literals import format_literal
 from api.metadata_quality_view import read_metadata_quality
 from graph.i18n import N_
@@ -158,10 +158,13 @@ class TypedViews:
         distributions = []
         for term in self.objects(self.node, DCAT + "distribution"):
             download = self.objects(term, DCAT + "downloadURL") or self.objects(term, DCAT + "accessURL")
+            href = download[0].value if download and download[0].value.startswith(WEB_SCHEMES) else None
+            local_path = site_path(href, self.describer.base_uri) if href else None
             distributions.append({
                 "title": preferred_label(self.store, term, self.describer.language),
                 "formats": self.views(term, DCT + "format", DCAT + "mediaType"),
-                "href": download[0].value if download and download[0].value.startswith(WEB_SCHEMES) else None,
+                "href": local_path or href,
+                "external": href is not None and local_path is None,
                 "size": self.literal_text(term, DCAT + "byteSize"),
                 "page": None if isinstance(term, BlankNode) else self.describer.value(term, depth=1).href,
             })

@@ -45,6 +45,18 @@ def local_name(iri: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").lower()
 
 
+def capitalized(text: str) -> str:
+    """Return text with its first letter in upper case, as pages show the name of a class.
+
+    Class labels differ in case between vocabularies ("Commune" in INSEE's,
+    "jeu de données" here), so pages capitalise them all.
+
+    >>> capitalized("jeu de données")
+    'Jeu de données'
+    """
+    return text[:1].upper() + text[1:]
+
+
 @dataclass
 class Vocabulary:
     """Labels and definitions of terms by IRI, each a mapping of language tag ("" for none) to text."""

@@ -24,7 +24,7 @@ from graph.metadata_quality import score_catalog
 from graph.settings import Settings, SourceConfig
 from graph.sources import LiftContext, Lifted, lift_function
 from graph.quality import kept_activity_quads, quality_quads, store_quality
-from graph.validation import Validator, load_shapes
+from graph.validation import ValidationReport, Validator, load_shapes
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +113,13 @@ def _build_source(source: SourceConfig, context: LiftContext, validator: Validat
         source_report.status = "kept" if context.store.contains_named_graph(graph) else "failed"
         source_report.duration = time.perf_counter() - started
         log.error("source %s failed, previous graph kept: %s", source.name, error)
+        _record_failure(context, source.name, build_id, source_report)
         return
     except KeyError as error:
         source_report.problems.append(Problem("unknown-kind", source.name, str(error.args[0])))
         source_report.status = "failed"
         log.error("source %s: %s", source.name, error.args[0])
+        _record_failure(context, source.name, build_id, source_report)
         return
 
     source_report.problems.extend(lifted.problems)
@@ -132,7 +134,7 @@ def _build_source(source: SourceConfig, context: LiftContext, validator: Validat
     violations = validation.count(Severity.VIOLATION)
     if violations and source.strict:
         source_report.status = "kept" if previous else "failed"
-        quality = quality_quads(context.settings, context.store, source.name, build_id, validation, source_report.status)
+        quality = quality_quads(context.settings, context.store, source.name, build_id, validation, source_report.status, lifted.problems)
         if previous:
             context.store.clear_graph(graph)
             context.store.bulk_extend(previous)
@@ -147,7 +149,8 @@ def _build_source(source: SourceConfig, context: LiftContext, validator: Validat
     source_report.triples = len(set(lifted.triples))
     source_report.duration = time.perf_counter() - started
     source_report.status = "flagged" if violations else "built"
-    store_quality(context.store, quality_quads(context.settings, context.store, source.name, build_id, validation, source_report.status))
+    quality = quality_quads(context.settings, context.store, source.name, build_id, validation, source_report.status, lifted.problems)
+    store_quality(context.store, quality)
     context.store.extend(
         provenance_quads(context.settings, source, lifted, source_report, build_id, started_at)
     )
@@ -159,3 +162,12 @@ def _build_source(source: SourceConfig, context: LiftContext, validator: Validat
         source_report.duration,
         len(source_report.problems),
     )
+
+
+def _record_failure(context: LiftContext, source_name: str, build_id: str, source_report: SourceReport) -> None:
+    """Record a source that could not be lifted in the quality graph: no SHACL result, its problems only."""
+    graph = context.settings.graph_iri(source_name)
+    nothing_checked = ValidationReport(graph)
+    quality = quality_quads(context.settings, context.store, source_name, build_id, nothing_checked, source_report.status, source_report.problems)
+    context.store.extend(kept_activity_quads(context.settings, source_name, build_id, source_report.status))
+    store_quality(context.store, quality)

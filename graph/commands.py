@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from graph.i18n import N_
-from graph.report import Severity
+from graph.report import Severity, join_fix
 from graph.settings import Settings, SettingsError
 
 STATUS_MESSAGES = {
@@ -27,16 +27,15 @@ def print_build_report(report, console) -> None:
     console("Build report %(build)s:", stream=sys.stdout, build=report.build_id)
     for source in report.sources:
         console(
-            "  %(source)s: %(status)s, %(triples)s triples from %(records)s records in %(duration)s s, "
-            "%(violations)s violations, %(warnings)s warnings",
+            "  %(source)s: %(status)s, %(triples)s from %(records)s in %(duration)s s, %(violations)s, %(warnings)s",
             stream=sys.stdout,
             source=source.name,
             status=console.translate(STATUS_MESSAGES.get(source.status, source.status)),
-            triples=source.triples,
-            records=source.records,
-            duration=f"{source.duration:.2f}",
-            violations=source.count(Severity.VIOLATION),
-            warnings=source.count(Severity.WARNING),
+            triples=console.ngettext("%(count)s triple", "%(count)s triples", source.triples),
+            records=console.ngettext("%(count)s record", "%(count)s records", source.records),
+            duration=source.duration,
+            violations=console.ngettext("%(count)s violation", "%(count)s violations", source.count(Severity.VIOLATION)),
+            warnings=console.ngettext("%(count)s warning", "%(count)s warnings", source.count(Severity.WARNING)),
         )
         print_problems(source.problems, console)
 
@@ -52,16 +51,25 @@ def print_problems(problems, console, limit: int = 20) -> None:
         if location and location not in text:
             text = console.translate("%(location)s: %(text)s", {"location": location, "text": text})
         console(
-            "    [%(severity)s] %(text)s %(fix)s",
+            "    [%(severity)s] %(text)s",
             stream=sys.stdout,
             severity=console.translate(SEVERITY_MESSAGES[members[0].severity]),
-            text=text,
-            fix=fix,
+            text=join_fix(text, fix, console.language),
         )
         if len(members) > 1:
-            console("      (and %(count)s more places with the same problem)", stream=sys.stdout, count=len(members) - 1)
+            more_places = console.ngettext(
+                "(and %(count)s more place with the same problem)",
+                "(and %(count)s more places with the same problem)",
+                len(members) - 1,
+            )
+            console.write("      " + more_places, stream=sys.stdout)
     if len(groups) > limit:
-        console("    … and %(count)s more problems", stream=sys.stdout, count=sum(len(m) for m in list(groups.values())[limit:]))
+        more_problems = console.ngettext(
+            "… and %(count)s more problem",
+            "… and %(count)s more problems",
+            sum(len(m) for m in list(groups.values())[limit:]),
+        )
+        console.write("    " + more_problems, stream=sys.stdout)
 
 
 def run_build(settings: Settings, args: argparse.Namespace, console) -> int:
@@ -71,7 +79,8 @@ def run_build(settings: Settings, args: argparse.Namespace, console) -> int:
         if event == "start":
             console("Building source %(source)s…", source=source_report.name)
         else:
-            console("Source %(source)s: %(triples)s triples in %(duration)s s", source=source_report.name, triples=source_report.triples, duration=f"{source_report.duration:.2f}")
+            triples = console.ngettext("%(count)s triple", "%(count)s triples", source_report.triples)
+            console("Source %(source)s: %(triples)s in %(duration)s s", source=source_report.name, triples=triples, duration=source_report.duration)
 
     from graph.validation import ValidationSetupError
 
@@ -97,7 +106,7 @@ def run_serve(settings: Settings, args: argparse.Namespace, console) -> int:
 
     from api.app import create_app
 
-    console("Serving %(base)s on http://%(host)s:%(port)s/", base=settings.base_uri, host=settings.host, port=settings.port)
+    console("Datathèque served at http://%(host)s:%(port)s/ (base IRI: %(base)s)", base=settings.base_uri, host=settings.host, port=str(settings.port))
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return 0
 

@@ -19,6 +19,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 from graph.dcat_distributions import sparql_service_iri
 from graph.dcat_normalize import DCAT, DCT, FOAF, RDF, RDFS, SKOS, XSD
 from graph.dcat_vocabularies import AUTHORITY, IANA_MEDIA_TYPES
+from graph.i18n import LANGUAGES, N_, translate
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 TYPE = NamedNode(RDF + "type")
@@ -30,6 +31,12 @@ DUMPS = (
     ("/dumps/datatheque.ttl.gz", "text/turtle", "RDF_TURTLE", "Turtle"),
 )
 PUBLISHER_NAME = "Chaire Action publique territoriale"
+#: The catalogue's title and description, stated in every language of the interface.
+CATALOG_TITLE = N_("Datathèque catalogue")
+CATALOG_DESCRIPTION = N_(
+    "Datasets about the Morbihan and Brittany produced by the Chaire Action publique territoriale, "
+    "and datasets harvested from other open data catalogues, kept as examples; all described in DCAT-AP 3 by the Datathèque."
+)
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
@@ -234,11 +241,9 @@ def catalog_page(store: Store, base_uri: str, path: str, page: int, page_size: i
 
     add(catalog, RDF + "type", NamedNode(DCAT + "Catalog"))
     add(catalog, RDF + "type", NamedNode(HYDRA + "Collection"))
-    add(catalog, DCT + "title", Literal("Catalogue de la Datathèque", language="fr"))
-    add(catalog, DCT + "title", Literal("Datathèque catalogue", language="en"))
-    add(catalog, DCT + "description", Literal(
-        "Jeux de données qui concernent le Morbihan et ses territoires, rassemblés et décrits en DCAT-AP 3 par la Datathèque.",
-        language="fr"))
+    for language in LANGUAGES:
+        add(catalog, DCT + "title", Literal(translate(CATALOG_TITLE, language), language=language))
+        add(catalog, DCT + "description", Literal(translate(CATALOG_DESCRIPTION, language), language=language))
     add(catalog, DCT + "publisher", agent)
     add(catalog, DCT + "language", NamedNode(AUTHORITY + "language/FRA"))
     add(catalog, FOAF + "homepage", NamedNode(f"{base_uri}/"))

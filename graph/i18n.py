@@ -16,6 +16,7 @@ import io
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from graph.settings import PROJECT_ROOT
 
@@ -100,3 +101,41 @@ def translate(message: str, language: str, params: Mapping[str, object] | None =
     """Translate a msgid and format it with %-style params."""
     text = gettext_for(language)(message)
     return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, count: int, language: str, params: Mapping[str, object] | None = None) -> str:
+    """Translate the plural form of a msgid that fits `count` and format it with %-style params.
+
+    `count` is also a param, unless `params` gives it already formatted.
+
+    >>> ngettext("%(count)s record", "%(count)s records", 1, "en")
+    '1 record'
+    >>> ngettext("%(count)s record", "%(count)s records", 0, "en")
+    '0 records'
+    """
+    catalogue = translations(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    return catalogue.ngettext(singular, plural, count) % {"count": count, **(params or {})}
+
+
+def format_number(value: int | float, language: str) -> str:
+    """Format a number for a language: thousands separators, and two decimals for a float.
+
+    >>> format_number(0.456, "fr")
+    '0,46'
+    >>> format_number(12345, "en")
+    '12,345'
+    """
+    if isinstance(value, float):
+        return format_decimal(value, format="#,##0.00", locale=language)
+    return format_decimal(value, locale=language)
+
+
+def localize_numbers(params: Mapping[str, object], language: str) -> dict[str, object]:
+    """Return params with their int and float values formatted for a language.
+
+    Identifiers that look like numbers (ports, codes, years) must be passed as str.
+    """
+    return {
+        name: format_number(value, language) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        for name, value in params.items()
+    }

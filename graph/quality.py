@@ -2,10 +2,18 @@
 
 For every source build this writes the SHACL validation report: one
 `sh:ValidationResult` per problem, with French and English messages, the
-fix and the producer concerned. It also writes DQV quality measurements on
-the source graph, on each producer and on each dataset: violations, warnings
-and infos (also per shape), the completeness of recommended properties and
-a quality score. Every record is `prov:wasGeneratedBy` the
+fix and the producer concerned. The problems found while lifting the
+source's files (a field that does not parse, a row of the wrong width…)
+go in the same report as `dtq:BuildProblem`s linked by `dtq:problem`, with
+the same severity, messages and fix, their code and where they were found
+(`dtq:location`, and `dtq:file` and `dtq:line` when it is a line of a
+file). Their producer is the source itself, `{base}/graph/{source}#producer`,
+which also holds the resources that name no publisher. It also writes DQV quality
+measurements on the source graph, on each producer and on each dataset:
+violations, warnings and infos (also per shape), the completeness of
+recommended properties and a quality score. The counts of a source and of
+the source as a producer include the problems found while lifting; the
+measurements of a producer carry `dtq:role "producer"`. Every record is `prov:wasGeneratedBy` the
 build activity `{base}/build/{id}/{source}` of `graph/provenance.py`, and
 the quality graph is never cleared, so the history of a source stays
 queryable across builds.
@@ -13,7 +21,8 @@ queryable across builds.
 Quality score of a resource, from 0 to 100: `100 × (1 − (V + W/2) / C)`,
 where C is the number of constraints that apply to it, V the number it
 breaks with severity Violation and W with severity Warning (infos do not
-count). The score of a source or a producer is the mean over its resources.
+count). The score of a source or a producer is the mean over its resources;
+problems found while lifting are counted, not scored.
 """
 
 from __future__ import annotations
@@ -21,18 +30,19 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from graph.report import Severity
+from graph.quality_producers import Producer, ProducerKeys, find_producers, producer_key
+from graph.report import Problem, Severity
 from graph.settings import Settings
 from graph.validation import ValidationReport, ValidationResult
 
 QUALITY_GRAPH = "quality"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SH = "http://www.w3.org/ns/shacl#"
 DQV = "http://www.w3.org/ns/dqv#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -59,15 +69,10 @@ METRICS = {
     ),
 }
 DIMENSIONS = {"conformance": ("Conformité", "Conformance"), "completeness": ("Complétude", "Completeness")}
+#: A location "file:line" as the lifting writes it; a URL with a port is not one.
+FILE_LINE = re.compile(r"(?P<file>.+):(?P<line>\d+)")
 
-
-@dataclass
-class Producer:
-    """The publisher of a set of resources: a `dct:publisher`, or the source itself when none is given."""
-
-    iri: str
-    key: str
-    focus_nodes: set[str] = field(default_factory=set)
+__all__ = ["Producer", "find_producers", "producer_key", "quality_quads", "store_quality"]
 
 
 def quality_graph(settings: Settings) -> NamedNode:
@@ -103,45 +108,6 @@ def completeness(report: ValidationReport, focus_nodes: set[str] | None = None) 
         and (focus_nodes is None or str(result.focus) in focus_nodes)
     }
     return max(0.0, 1 - len(missing) / expected)
-
-
-def find_producers(store: Store, report: ValidationReport, source_iri: str, source_name: str) -> dict[str, Producer]:
-    """Group the focus nodes of a report by producer, keyed by producer IRI.
-
-    A resource's producer is its `dct:publisher`, or the publisher of the
-    dataset it is a distribution of; other resources belong to the source.
-    """
-    by_focus: dict[str, str] = {}
-    rows = store.query(
-        f"SELECT ?focus ?publisher WHERE {{ GRAPH <{report.graph}> {{ "
-        f"{{ ?focus <{DCT}publisher> ?publisher }} UNION "
-        f"{{ ?dataset <{DCAT}distribution> ?focus . ?dataset <{DCT}publisher> ?publisher }} }} FILTER(isIRI(?publisher)) }}"
-    )
-    for row in rows:
-        by_focus.setdefault(str(row["focus"]), row["publisher"].value)
-    producers: dict[str, Producer] = {}
-    for focus in report.checked:
-        iri = by_focus.get(focus, source_iri)
-        if iri not in producers:
-            producers[iri] = Producer(iri, source_name if iri == source_iri else producer_key(iri))
-        producers[iri].focus_nodes.add(focus)
-    return producers
-
-
-def producer_key(iri: str) -> str:
-    """Return the short name of a producer in URLs: the last segment of its IRI, as a lowercase slug.
-
-    >>> producer_key("https://www.data.gouv.fr/organizations/ville-de-vanves/")
-    'ville-de-vanves'
-    >>> producer_key("http://127.0.0.1:8000/id/organisation/21560046100010")
-    '21560046100010'
-    >>> producer_key("http://example.org/agent/OSU%20OREME")
-    'osu-oreme'
-    """
-    parts = urlsplit(iri)
-    segments = [segment for segment in (parts.fragment or parts.path).split("/") if segment]
-    # NOTE: two producers whose IRIs end alike share a key; the pages show the first one.
-    return re.sub(r"[^a-z0-9]+", "-", unquote(segments[-1] if segments else parts.netloc).lower()).strip("-") or "producer"
 
 
 def datasets_of(store: Store, graph: str) -> dict[str, str]:
@@ -180,15 +146,21 @@ def quality_quads(
     build_id: str,
     report: ValidationReport,
     status: str,
+    problems: Sequence[Problem] = (),
 ) -> list[Quad]:
-    """Describe the validation of one source build: the SHACL report and DQV measurements."""
+    """Describe the validation of one source build: the SHACL report, the lifting `problems` and DQV measurements."""
     base = settings.base_uri
     dtq = base + "/def#"
     writer = _QuadWriter(quality_graph(settings))
     activity = NamedNode(f"{base}/build/{build_id}/{source_name}")
     source_graph = NamedNode(settings.graph_iri(source_name))
     now = Literal(datetime.now(UTC).isoformat(timespec="microseconds"), datatype=NamedNode(XSD + "dateTime"))
-    producers = find_producers(store, report, source_graph.value, source_name)
+    keys = ProducerKeys(store, writer.graph.value, dtq + "producerKey", {source.name for source in settings.sources} | {source_name})
+    # What has no publisher, and the problems of the source's files, belong to the source as a producer.
+    itself = NamedNode(source_graph.value + "#producer")
+    producers = find_producers(store, report, itself.value, source_name, keys)
+    if problems:
+        producers.setdefault(itself.value, Producer(itself.value, source_name))
     producer_of = {focus: producer.iri for producer in producers.values() for focus in producer.focus_nodes}
     datasets = datasets_of(store, report.graph)
 
@@ -205,32 +177,41 @@ def quality_quads(
         node = NamedNode(f"{report_node.value}/result/{index}")
         writer.add(report_node, SH + "result", node)
         _write_result(writer, node, result, base, dtq)
-        producer = producer_of.get(str(result.focus), source_graph.value)
+        producer = producer_of.get(str(result.focus), itself.value)
         writer.add(node, dtq + "producer", NamedNode(producer))
         dataset = datasets.get(str(result.focus))
         if dataset:
             writer.add(node, dtq + "dataset", NamedNode(dataset))
+    for index, problem in enumerate(problems, start=1):
+        node = NamedNode(f"{report_node.value}/problem/{index}")
+        writer.add(report_node, dtq + "problem", node)
+        _write_problem(writer, node, problem, dtq)
+        writer.add(node, dtq + "producer", itself)
 
     scores = resource_scores(report)
+    lifting = [problem.severity for problem in problems]
     measure = _Measurer(writer, activity, now, dtq, source_name)
-    measure.all(source_graph, report, report.results, scores, set(report.checked), completeness(report))
+    severities = [result.severity for result in report.results] + lifting
+    measure.all(source_graph, severities, scores, set(report.checked), completeness(report))
     for producer in producers.values():
         producer_node = NamedNode(producer.iri)
         writer.add(producer_node, dtq + "producerKey", Literal(producer.key))
-        if producer.iri == source_graph.value:
-            continue  # the source is its own producer: its measurements are written above
-        results = [r for r in report.results if producer_of.get(str(r.focus), source_graph.value) == producer.iri]
-        measure.all(producer_node, report, results, scores, producer.focus_nodes, completeness(report, producer.focus_nodes), "producer/" + producer.key)
+        severities = [r.severity for r in report.results if producer_of.get(str(r.focus), itself.value) == producer.iri]
+        if producer_node == itself:
+            severities += lifting
+            writer.add(itself, RDFS_LABEL, Literal(source_name))
+        filled = completeness(report, producer.focus_nodes)
+        measure.all(producer_node, severities, scores, producer.focus_nodes, filled, "producer/" + producer.key, producer=True)
     for dataset in sorted(set(datasets.values())):
         nodes = {focus for focus, owner in datasets.items() if owner == dataset and focus in report.checked}
-        results = [r for r in report.results if datasets.get(str(r.focus)) == dataset]
+        severities = [r.severity for r in report.results if datasets.get(str(r.focus)) == dataset]
         label = "dataset/" + hashlib.sha1(dataset.encode("utf-8")).hexdigest()[:12]
-        measure.all(NamedNode(dataset), report, results, scores, nodes, completeness(report, nodes), label)
+        measure.all(NamedNode(dataset), severities, scores, nodes, completeness(report, nodes), label)
     by_shape: dict[str, list[ValidationResult]] = defaultdict(list)
     for result in report.results:
         by_shape[result.shape].append(result)
     for shape, results in sorted(by_shape.items()):
-        measure.counts(source_graph, results, "shape/" + hashlib.sha1(shape.encode("utf-8")).hexdigest()[:12], shape_iri(base, shape))
+        measure.counts(source_graph, [result.severity for result in results], "shape/" + hashlib.sha1(shape.encode("utf-8")).hexdigest()[:12], shape_iri(base, shape))
     return writer.quads
 
 
@@ -254,6 +235,42 @@ def _write_result(writer: _QuadWriter, node: NamedNode, result: ValidationResult
     for language in ("fr", "en"):
         writer.add(node, SH + "resultMessage", Literal(result.message(language), language=language))
         writer.add(node, dtq + "fix", Literal(result.fix(language), language=language))
+
+
+def _write_problem(writer: _QuadWriter, node: NamedNode, problem: Problem, dtq: str) -> None:
+    """Describe a problem found while lifting: severity, messages, fix, code and location."""
+    writer.add(node, RDF_TYPE, NamedNode(dtq + "BuildProblem"))
+    writer.add(node, SH + "resultSeverity", NamedNode(SEVERITY_IRIS[problem.severity]))
+    writer.add(node, dtq + "code", Literal(problem.code))
+    for language in ("fr", "en"):
+        writer.add(node, SH + "resultMessage", Literal(problem.text(language), language=language))
+        if problem.fix:
+            writer.add(node, dtq + "fix", Literal(problem.fix_text(language), language=language))
+    if problem.location:
+        writer.add(node, dtq + "location", Literal(problem.location))
+        file_line = split_file_line(problem.location)
+        if file_line:
+            writer.add(node, dtq + "file", Literal(file_line[0]))
+            writer.add(node, dtq + "line", _integer(file_line[1]))
+
+
+def split_file_line(location: str) -> tuple[str, int] | None:
+    """Return the file and line of a location "file:line", or None for another location.
+
+    >>> split_file_line("data/budgets/vannes-2023.csv:12")
+    ('data/budgets/vannes-2023.csv', 12)
+    >>> split_file_line("https://example.org/data.csv:3")
+    ('https://example.org/data.csv', 3)
+    >>> split_file_line("http://127.0.0.1:8000") is None
+    True
+    """
+    found = FILE_LINE.fullmatch(location)
+    if found is None:
+        return None
+    _, separator, rest = found["file"].partition("://")
+    if separator and "/" not in rest:
+        return None  # a host and its port
+    return found["file"], int(found["line"])
 
 
 def _declare_metrics(writer: _QuadWriter, dtq: str) -> None:
@@ -281,7 +298,15 @@ class _Measurer:
         self.dtq = dtq
         self.source = source
 
-    def measurement(self, target: NamedNode, metric: str, value: Literal, scope: str, shape: NamedNode | None = None) -> None:
+    def measurement(
+        self,
+        target: NamedNode,
+        metric: str,
+        value: Literal,
+        scope: str,
+        shape: NamedNode | None = None,
+        producer: bool = False,
+    ) -> None:
         node = NamedNode(f"{self.activity.value}/measurement/{scope + '/' if scope else ''}{metric}")
         add = self.writer.add
         add(node, RDF_TYPE, NamedNode(DQV + "QualityMeasurement"))
@@ -291,6 +316,8 @@ class _Measurer:
         add(node, PROV + "wasGeneratedBy", self.activity)
         add(node, PROV + "generatedAtTime", self.now)
         add(node, self.dtq + "source", Literal(self.source))
+        if producer:
+            add(node, self.dtq + "role", Literal("producer"))
         if shape is None:
             add(target, DQV + "hasQualityMeasurement", node)
         else:
@@ -298,28 +325,29 @@ class _Measurer:
             # linked from the graph are its summary only.
             add(node, self.dtq + "shape", shape)
 
-    def counts(self, target: NamedNode, results: list[ValidationResult], scope: str, shape: NamedNode | None = None) -> None:
+    def counts(self, target: NamedNode, severities: list[Severity], scope: str, shape: NamedNode | None = None, **role) -> None:
         for severity, metric in COUNT_METRICS.items():
-            count = sum(1 for result in results if result.severity is severity)
-            self.measurement(target, metric, _integer(count), scope, shape)
+            self.measurement(target, metric, _integer(severities.count(severity)), scope, shape, **role)
 
     def all(
         self,
         target: NamedNode,
-        report: ValidationReport,
-        results: list[ValidationResult],
+        severities: list[Severity],
         scores: dict[str, float],
         focus_nodes: set[str],
         filled: float | None,
         scope: str = "",
+        producer: bool = False,
     ) -> None:
-        self.counts(target, results, scope)
-        self.measurement(target, "checkedResourceCount", _integer(len(focus_nodes)), scope)
+        """Write the counts, the resources checked, the score and the completeness of one target."""
+        role = {"producer": producer}
+        self.counts(target, severities, scope, **role)
+        self.measurement(target, "checkedResourceCount", _integer(len(focus_nodes)), scope, **role)
         # A graph with no resource to check scores 100: nothing in it is wrong.
         mean = sum(scores.get(focus, 100.0) for focus in focus_nodes) / len(focus_nodes) if focus_nodes else 100.0
-        self.measurement(target, "qualityScore", _decimal(mean), scope)
+        self.measurement(target, "qualityScore", _decimal(mean), scope, **role)
         if filled is not None:
-            self.measurement(target, "recommendedCompleteness", _decimal(filled), scope)
+            self.measurement(target, "recommendedCompleteness", _decimal(filled), scope, **role)
 
 
 def kept_activity_quads(settings: Settings, source_name: str, build_id: str, status: str) -> list[Quad]:
@@ -348,9 +376,11 @@ def store_quality(store: Store, quads: list[Quad]) -> None:
     latest measurements only, so a page can list them as they are.
     """
     link = NamedNode(DQV + "hasQualityMeasurement")
-    targets = {quad.subject for quad in quads if quad.predicate == link}
     graph = quads[0].graph_name if quads else None
-    for target in targets:
-        for old in list(store.quads_for_pattern(target, link, None, graph)):
+    # A producer has one key, its latest: the key follows its name.
+    keys = {quad.predicate for quad in quads if quad.predicate.value.endswith("/def#producerKey")}
+    replaced = {(quad.subject, quad.predicate) for quad in quads if quad.predicate == link or quad.predicate in keys}
+    for subject, predicate in replaced:
+        for old in list(store.quads_for_pattern(subject, predicate, None, graph)):
             store.remove(old)
     store.extend(quads)

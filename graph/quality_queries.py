@@ -83,6 +83,8 @@ class ProducerQuality:
     warnings: int = 0
     infos: int = 0
     score: float | None = None
+    #: The producer is a source itself: what it holds without a publisher, and the problems of its files.
+    source_itself: bool = False
 
 
 @dataclass
@@ -98,6 +100,12 @@ class ProblemRow:
     fix: str
     component: str
     shape: str
+    #: The problem code: `shacl-…` for a SHACL result, else the code of the lifting problem.
+    code: str = ""
+    #: Where a lifting problem was found, as the build printed it; its file and line when it is a line of a file.
+    location: str = ""
+    file: str = ""
+    line: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)
@@ -148,34 +156,53 @@ class QualityQueries:
             result.append(item)
         return result
 
-    def measurements(self, activities: list[str]) -> dict[tuple[str, str], Measurements]:
-        """Return the measurements (other than per shape) of some source builds, by (activity, target)."""
+    def measurements(self, activities: list[str], producers: bool = False) -> dict[tuple[str, str], Measurements]:
+        """Return the measurements (other than per shape) of some source builds, by (activity, target).
+
+        With `producers`, return those of the producers only (`dtq:role
+        "producer"`), else those of the sources and datasets. Records written
+        before producers had a role count for a producer unless it is a source.
+        """
         if not activities:
             return {}
         values = " ".join(f"<{activity}>" for activity in set(activities))
         rows = self._select(
             f"VALUES ?activity {{ {values} }} ?measurement a <{DQV}QualityMeasurement> ; <{PROV}wasGeneratedBy> ?activity ; "
             f"<{DQV}computedOn> ?target ; <{DQV}isMeasurementOf> ?metric ; <{DQV}value> ?value . "
+            f"OPTIONAL {{ ?measurement <{self.dtq}role> ?role }} "
             f"FILTER NOT EXISTS {{ ?measurement <{self.dtq}shape> ?shape }}"
         )
         found: dict[tuple[str, str], Measurements] = defaultdict(Measurements)
+        former: dict[tuple[str, str], Measurements] = defaultdict(Measurements)
         for row in rows:
             metric = row["metric"].value.removeprefix(self.dtq)
-            found[(row["activity"].value, row["target"].value)].values[metric] = float(row["value"].value)
+            key = (row["activity"].value, row["target"].value)
+            if row["role"] is None:
+                former[key].values[metric] = float(row["value"].value)
+            if (row["role"] is not None) == producers:
+                found[key].values[metric] = float(row["value"].value)
+        if producers:
+            graphs = self.settings.base_uri + "/graph/"
+            for key, measured in former.items():
+                if key not in found and not key[1].startswith(graphs):
+                    found[key] = measured
         return found
 
     def producers(self, sources: list[SourceQuality] | None = None) -> list[ProducerQuality]:
         """Return every producer of the latest builds, with counts summed and scores weighted over its sources."""
         sources = self.sources(history=1) if sources is None else sources
         activities = {item.activity: item.source for item in sources}
-        measured = self.measurements(list(activities))
+        measured = self.measurements(list(activities), producers=True)
         keys = {row["target"].value: row["key"].value for row in self._select(f"?target <{self.dtq}producerKey> ?key .")}
+        graphs = self.settings.base_uri + "/graph/"
         producers: dict[str, ProducerQuality] = {}
         weighted: dict[str, float] = defaultdict(float)
         for (activity, target), values in measured.items():
             if target not in keys:
                 continue
-            producer = producers.setdefault(target, ProducerQuality(keys[target], target, self.label(target), []))
+            if target not in producers:
+                producers[target] = ProducerQuality(keys[target], target, self.label(target), [], source_itself=target.startswith(graphs))
+            producer = producers[target]
             producer.sources.append(activities[activity])
             checked = values.count("checkedResourceCount")
             producer.checked += checked
@@ -194,12 +221,19 @@ class QualityQueries:
         rows = self._select(
             f"?measurement <{DQV}computedOn> <{producer}> ; <{DQV}isMeasurementOf> ?metric ; <{DQV}value> ?value ; "
             f"<{PROV}wasGeneratedBy> ?activity ; <{PROV}generatedAtTime> ?time . "
+            f"OPTIONAL {{ ?measurement <{self.dtq}role> ?role }} "
             f"FILTER NOT EXISTS {{ ?measurement <{self.dtq}shape> ?shape }}"
         )
+        # A source that is its own producer has measurements of both roles: keep the producer's.
+        rows = list(rows)
+        with_role = {row["activity"].value for row in rows if row["role"] is not None}
+        is_source = producer.startswith(self.settings.base_uri + "/graph/")
         by_activity: dict[str, Measurements] = defaultdict(Measurements)
         times: dict[str, str] = {}
         for row in rows:
             activity = row["activity"].value
+            if row["role"] is None and (activity in with_role or is_source):
+                continue
             by_activity[activity].values[row["metric"].value.removeprefix(self.dtq)] = float(row["value"].value)
             times[activity] = row["time"].value
 
@@ -239,7 +273,10 @@ class QualityQueries:
     def problems(
         self, language: str, producer: str | None = None, dataset: str | None = None, reports: list[str] | None = None
     ) -> list[ProblemRow]:
-        """Return the problems of `reports` (default: the latest builds), of one producer or dataset IRI, worst first."""
+        """Return the problems of `reports` (default: the latest builds), of one producer or dataset IRI, worst first.
+
+        They are the SHACL results and the problems found while lifting the sources' files.
+        """
         if reports is None:
             reports = [item.report for item in self.sources(history=1)]
         reports = " ".join(f"<{report}>" for report in reports)
@@ -254,9 +291,11 @@ class QualityQueries:
             selection = ""
         language_literal = Literal(language)
         rows = self._select(
-            f"VALUES ?report {{ {reports} }} ?report <{SH}result> ?result ; <{self.dtq}source> ?source . {selection} "
-            f"?result <{SH}focusNode> ?focus ; <{SH}resultSeverity> ?severity ; <{SH}sourceConstraintComponent> ?component ; "
-            f"<{SH}sourceShape> ?shape . "
+            f"VALUES ?report {{ {reports} }} ?report <{SH}result>|<{self.dtq}problem> ?result ; <{self.dtq}source> ?source . "
+            f"{selection} ?result <{SH}resultSeverity> ?severity . "
+            f"OPTIONAL {{ ?result <{SH}focusNode> ?focus ; <{SH}sourceConstraintComponent> ?component ; <{SH}sourceShape> ?shape }} "
+            f"OPTIONAL {{ ?result <{self.dtq}code> ?code }} OPTIONAL {{ ?result <{self.dtq}location> ?location }} "
+            f"OPTIONAL {{ ?result <{self.dtq}file> ?file ; <{self.dtq}line> ?line }} "
             f"OPTIONAL {{ ?result <{SH}resultPath> ?path }} OPTIONAL {{ ?result <{self.dtq}pathText> ?pathText }} "
             f"OPTIONAL {{ ?result <{SH}value> ?value }} "
             f"OPTIONAL {{ ?result <{SH}resultMessage> ?message FILTER(LANG(?message) = {language_literal}) }} "
@@ -265,6 +304,7 @@ class QualityQueries:
         problems = []
         for row in rows:
             path = row["path"]
+            component = _text(row["component"]).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
             problems.append(
                 ProblemRow(
                     source=row["source"].value,
@@ -274,11 +314,15 @@ class QualityQueries:
                     severity=SEVERITY_NAMES.get(row["severity"].value, "violation"),
                     message=_text(row["message"]),
                     fix=_text(row["fix"]),
-                    component=row["component"].value.rsplit("#", 1)[-1].removesuffix("ConstraintComponent"),
-                    shape=row["shape"].value,
+                    component=component,
+                    shape=_text(row["shape"]),
+                    code=_text(row["code"]) or ("shacl-" + component.lower() if component else ""),
+                    location=_text(row["location"]),
+                    file=_text(row["file"]),
+                    line=_text(row["line"]),
                 )
             )
-        problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.source, p.resource, p.property))
+        problems.sort(key=lambda p: (SEVERITY_ORDER[p.severity], p.source, p.resource, p.file, int(p.line or 0), p.location, p.property))
         return problems
 
     def dataset_measurements(self, dataset: str) -> Measurements:

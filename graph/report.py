@@ -5,7 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 
-from graph.i18n import translate
+from graph.i18n import N_, translate
+
+SENTENCE_ENDINGS = (".", "!", "?", "…")
 
 
 class Severity(str, enum.Enum):
@@ -47,6 +49,22 @@ class Problem:
         data = asdict(self)
         data["severity"] = self.severity.value
         return data
+
+
+def join_fix(message: str, fix: str, language: str) -> str:
+    """Join a problem message and its fix hint into two sentences, or return the message alone.
+
+    >>> join_fix("the rows are kept", "Fill the column.", "en")
+    'the rows are kept. Fix: Fill the column.'
+    >>> join_fix("Les lignes sont gardées.", "Remplissez la colonne.", "fr")
+    'Les lignes sont gardées. Correction : Remplissez la colonne.'
+    """
+    message = message.strip()
+    if not fix:
+        return message
+    if not message.endswith(SENTENCE_ENDINGS):
+        message += "."
+    return translate(N_("%(message)s Fix: %(fix)s"), language, {"message": message, "fix": fix.strip()})
 
 
 class SourceError(Exception):

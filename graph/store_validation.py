@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
-from graph.i18n import N_, translate
+from graph.i18n import N_, format_number, ngettext, translate
 from graph.quality import quality_quads
-from graph.report import Severity
+from graph.report import Severity, join_fix
 from graph.settings import Settings, SettingsError
 from graph.store import open_current
 from graph.validation import ValidationReport, Validator, load_shapes
@@ -46,22 +46,20 @@ def open_served_store(settings: Settings) -> Store:
 def format_text(reports: list[tuple[str, ValidationReport]], language: str) -> str:
     lines = []
     for name, report in reports:
-        lines.append(
-            translate(
-                "%(source)s: %(checked)s resources checked, %(violations)s violations, %(warnings)s warnings, %(infos)s infos",
-                language,
-                {
-                    "source": name,
-                    "checked": len(report.checked),
-                    "violations": report.count(Severity.VIOLATION),
-                    "warnings": report.count(Severity.WARNING),
-                    "infos": report.count(Severity.INFO),
-                },
-            )
-        )
+        checked = len(report.checked)
+        violations = report.count(Severity.VIOLATION)
+        warnings = report.count(Severity.WARNING)
+        infos = report.count(Severity.INFO)
+        counts = {
+            "checked": ngettext("%(count)s resource checked", "%(count)s resources checked", checked, language, {"count": format_number(checked, language)}),
+            "violations": ngettext("%(count)s violation", "%(count)s violations", violations, language, {"count": format_number(violations, language)}),
+            "warnings": ngettext("%(count)s warning", "%(count)s warnings", warnings, language, {"count": format_number(warnings, language)}),
+            "infos": ngettext("%(count)s info", "%(count)s infos", infos, language, {"count": format_number(infos, language)}),
+        }
+        lines.append(translate("%(source)s: %(checked)s, %(violations)s, %(warnings)s, %(infos)s", language, {"source": name, **counts}))
         for result in report.results:
             severity = translate(SEVERITY_LABELS[result.severity], language)
-            lines.append(f"  [{severity}] {result.focus} {result.path}: {result.message(language)} {result.fix(language)}")
+            lines.append(f"  [{severity}] {result.focus} {result.path}: {join_fix(result.message(language), result.fix(language), language)}")
     return "\n".join(lines) + "\n"
 
 

@@ -430,3 +430,51 @@ def test_pages_behind_other_host(page_settings):
         document = proxied.get("/data/commune/56260.ttl")
         subjects = {t.subject.value for t in parse(document.content, format=RdfFormat.TURTLE)}
         assert BASE + VANNES in subjects
+
+
+def test_unknown_resource_turtle_comment_language(pages):
+    french = pages.get("/data/commune/99999.ttl")
+    assert french.status_code == 404
+    assert french.text.startswith("# Aucun triplet")
+    assert "Accept-Language" in french.headers["vary"]
+    english = pages.get("/data/commune/99999.ttl", headers={"accept-language": "en"})
+    assert english.text.startswith("# No triple")
+    assert list(parse(french.content, format=RdfFormat.TURTLE)) == []
+
+
+@pytest.mark.parametrize("path", ["/data/commune/56260.xyz", "/id/commune/56260.xyz", "/data/commune/99999"])
+def test_unknown_resource_404_any_accept(pages, path):
+    """An unknown IRI (an unknown suffix names one) is a 404 whatever Accept says, in the format it prefers."""
+    browser = pages.get(path, headers={"accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}, follow_redirects=False)
+    assert browser.status_code == 404
+    assert browser.headers["content-type"].startswith("text/html")
+    turtle = pages.get(path, headers={"accept": "text/turtle"}, follow_redirects=False)
+    assert turtle.status_code == 404
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    unacceptable = pages.get(path, headers={"accept": "image/png"}, follow_redirects=False)
+    assert unacceptable.status_code == 404
+
+
+def test_own_urls_not_external(client, bundled_store):
+    """Links to this Datathèque's own URLs (SPARQL endpoint, store downloads) are local paths, not external links."""
+    rows = bundled_store.query(
+        """PREFIX dcat: <http://www.w3.org/ns/dcat#>
+           SELECT DISTINCT ?url WHERE { <%s/id/dataset/chaire-budgets-crach-2022> dcat:distribution ?d .
+                                        ?d dcat:downloadURL|dcat:accessURL ?url }""" % BASE,
+        use_default_graph_as_union=True,
+    )
+    own = [row["url"].value[len(BASE):] for row in rows if row["url"].value.startswith(BASE + "/")]
+    assert own
+    links = [attrs for tag, attrs in parse_html(client.get("/page/dataset/chaire-budgets-crach-2022").text).tags if tag == "a"]
+    for path in own:
+        matching = [attrs for attrs in links if attrs.get("href") == path]
+        assert matching, path
+        assert all("external" not in (attrs.get("class") or "") for attrs in matching), path
+        assert all(attrs.get("rel") != "external" for attrs in matching), path
+
+
+def test_footer_licences(pages):
+    french = pages.get("/").text
+    assert "données sous Licence Ouverte, code du paquet sous licence MIT" in french
+    english = pages.get("/", headers={"accept-language": "en"}).text
+    assert "data under the Licence Ouverte, package code under the MIT licence" in english

@@ -46,7 +46,7 @@ def test_page_for_browsers(client) -> None:
     assert response.headers["content-type"].startswith("text/html")
     links = page_links(response.text)
     assert links.html_language == "fr"
-    assert sorted(links.urls) == ["/static/yasgui/yasgui.min.css", "/static/yasgui/yasgui.min.js"]
+    assert sorted(links.urls) == ["/static/datatheque.css", "/static/yasgui/yasgui.min.css", "/static/yasgui/yasgui.min.js"]
     assert "Requêtes d’exemple" in response.text
     assert 'rel="alternate"; type="text/turtle"' in response.headers["link"]
 

@@ -31,3 +31,22 @@ def test_yasgui_runs_example(server_url, browser, bundled_store) -> None:  # noq
     assert hosts == {urlsplit(server_url).netloc}
     assert errors == []
     page.close()
+
+
+def test_yasgui_labels_french(server_url, browser) -> None:  # noqa: F811
+    page = browser.new_page(locale="fr-FR")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(server_url + "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click("[data-example='1']")
+    page.wait_for_selector(".yasr table tbody tr", timeout=15_000)
+
+    assert "Requête" in page.inner_text(".tabsList")
+    selectors = page.inner_text(".yasr_header")
+    assert "Tableau" in selectors
+    assert "Réponse brute" in selectors
+    assert "Table" not in selectors.split()
+    assert errors == []
+    page.close()

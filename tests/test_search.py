@@ -141,3 +141,73 @@ def test_search_page_no_results(searcher):
     response = searcher.get("/recherche", params={"q": "zzzzqqq"})
     assert response.status_code == 200
     assert "Aucune ressource ne correspond" in response.text
+
+
+@pytest.mark.parametrize("query", ["crac'h", "Crac'h", "crac’h", "crach", "CRACH"])
+def test_search_apostrophe_forms(index, query):
+    """Commune 56046 is "Crach" in the Etalab file and "Crac'h" for INSEE, and every spelling finds it first."""
+    hits = search(index, query)
+    assert hits[0].iri == BASE + "/id/commune/56046"
+
+
+def test_search_apostrophe_split_word(index):
+    hits = search(index, "lorient")
+    assert hits[0].iri == BASE + "/id/commune/56121"
+    labels = [hit.label for hit in search(index, "angers", limit=50)]
+    assert any("d'Angers" in label for label in labels)
+
+
+def test_search_place_before_observations(index):
+    hits = search(index, "crach", limit=50)
+    kinds = [hit.type for hit in hits]
+    observation = "http://purl.org/linked-data/cube#Observation"
+    assert observation in kinds
+    assert kinds.index(IGEO + "Commune") < kinds.index(observation)
+
+
+def test_search_postal_code_named(index, search_settings):
+    store = open_current(search_settings.store, read_only=True)
+    rows = store.query(
+        f'SELECT ?c ?code WHERE {{ ?c <{BASE}/def#codePostal> "56260" ; <{IGEO}codeINSEE> ?code FILTER(?code != "56260") }}',
+        use_default_graph_as_union=True,
+    )
+    by_postcode = {row["c"].value for row in rows}
+    assert by_postcode
+    hits = {hit.iri: hit for hit in search(index, "56260")}
+    assert hits[BASE + "/id/commune/56260"].matched_kind is None
+    for iri in by_postcode:
+        assert hits[iri].matched_kind == "postal code"
+        assert hits[iri].matched == "56260"
+
+
+def test_search_other_label_named(index):
+    hits = search(index, "economy and finance")
+    assert hits[0].label == "Économie et finances"
+    assert hits[0].matched_kind == "label"
+    assert hits[0].matched == "Economy and finance"
+
+
+def test_search_page_shows_match(searcher):
+    text = searcher.get("/recherche", params={"q": "56260"}).text
+    assert "trouvé par : code postal 56260" in text
+    english = searcher.get("/recherche", params={"q": "56260", "format": "json", "lang": "en"}).json()
+    matches = {hit["label"]: hit["match"] for hit in english["results"]}
+    assert matches["Vannes"] is None
+    assert matches["Larmor-Plage"] == "postal code 56260"
+
+
+def test_search_unknown_format(searcher):
+    response = searcher.get("/recherche", params={"q": "vannes", "format": "xml"})
+    assert response.status_code == 400
+    assert "Format « xml » inconnu" in response.text
+    assert "format=json" in response.text
+    assert searcher.get("/recherche", params={"q": "vannes", "format": "HTML"}).status_code == 200
+
+
+def test_open_index_other_version(tmp_path):
+    """An index file of another schema version is left unused, so the app builds one in memory."""
+    connection = sqlite3.connect(tmp_path / INDEX_FILE)
+    connection.execute("CREATE TABLE entry (id INTEGER PRIMARY KEY)")
+    connection.commit()
+    connection.close()
+    assert open_index(tmp_path) is None

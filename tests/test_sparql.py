@@ -40,7 +40,7 @@ NEGOTIATION = [
     (COUNT_MORBIHAN, "text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
     (COUNT_MORBIHAN, "application/sparql-results+json;q=0, */*;q=0.8", "application/sparql-results+xml"),
     (COUNT_MORBIHAN, "text/*, application/*;q=0.1", "text/csv"),
-    (COUNT_MORBIHAN, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
+    (COUNT_MORBIHAN, "text/html;q=0.8,application/xhtml+xml;q=0.8,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
     (ASK_VANNES, None, "application/sparql-results+json"),
     (ASK_VANNES, "application/sparql-results+xml", "application/sparql-results+xml"),
     (CONSTRUCT_VANNES, None, "text/turtle"),
@@ -76,7 +76,7 @@ def test_negotiation_table(client, query, accept, media_type) -> None:
     ("query", "accept"),
     [
         (COUNT_MORBIHAN, "text/turtle"),
-        (COUNT_MORBIHAN, "image/png, text/html"),
+        (COUNT_MORBIHAN, "image/png, text/csv;q=0"),
         (CONSTRUCT_VANNES, "application/sparql-results+json"),
         (CONSTRUCT_VANNES, "text/turtle;q=0, application/n-triples;q=0, */*;q=0"),
     ],

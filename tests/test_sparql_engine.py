@@ -8,6 +8,7 @@ the tests talk to it over HTTP.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import http.client
 import os
 import socket
@@ -283,6 +284,27 @@ def test_fast_path_matches_full_stack(server):
         assert fast[1]["content-type"] == full[1]["content-type"]
         assert fast[1].get("vary") == full[1].get("vary")
         assert fast[2] == full[2]
+
+
+def test_fast_path_html_matches_full_stack(server):
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for query, status in ((QUICK, 200), ("SELEC nothing", 400)):
+        fast = server.query(query, headers=browser)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            connection.request("GET", "/sparql?" + urlencode({"query": query}), headers={**browser, "Accept-Language": "en", "Accept-Encoding": "gzip"})
+            full = connection.getresponse()
+            full_body = full.read()
+        finally:
+            connection.close()
+        if full.getheader("content-encoding") == "gzip":
+            full_body = gzip.decompress(full_body)
+
+        assert fast[0] == status
+        assert fast[0] == full.status
+        assert fast[1]["content-type"].startswith("text/html")
+        assert fast[1]["content-type"] == full.getheader("content-type")
+        assert fast[2] == full_body.decode("utf-8")
 
 
 def test_fast_path_matches_full_stack_post(server):
