@@ -242,8 +242,17 @@ def territory_codes(store: Path) -> dict[str, list[str]]:
     return codes
 
 
-def start_servers(store: Path, oxigraph: str, workers: int, scratch: Path) -> dict[str, tuple[subprocess.Popen, int, str]]:
-    """Start our app under uvicorn and `oxigraph serve-read-only` on a copy of the same generation."""
+def web_server_command(server: str, port: int, workers: int) -> list[str]:
+    """The command that serves our app as `datatheque serve` does, under granian or uvicorn."""
+    if server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers), "--loop", "uvloop", "--log-level", "warning", "--no-access-log", "api.app:create_app"]
+    return [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+
+
+def start_servers(store: Path, oxigraph: str, server: str, workers: int, scratch: Path) -> dict[str, tuple[subprocess.Popen, int, str]]:
+    """Start our app under granian or uvicorn and `oxigraph serve-read-only` on a copy of the same generation."""
     from graph.store import current_generation
 
     ours_port, oxigraph_port = free_port(), free_port()
@@ -256,11 +265,7 @@ def start_servers(store: Path, oxigraph: str, workers: int, scratch: Path) -> di
         "DATATHEQUE_QUERY_TIMEOUT": "60",
         "DATATHEQUE_QUERY_QUEUE_WAIT": "60",
     }
-    ours = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1", "--port", str(ours_port),
-         "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"],
-        cwd=PROJECT_ROOT, env=environment,
-    )
+    ours = subprocess.Popen(web_server_command(server, ours_port, workers), cwd=PROJECT_ROOT, env=environment)
     copy = scratch / "oxigraph"
     shutil.copytree(current_generation(store), copy)
     peer = subprocess.Popen(
@@ -329,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oxigraph", default="oxigraph", help="the `oxigraph` command of the PyPI package oxigraph")
     parser.add_argument("--rdflib-endpoint", help="the `rdflib-endpoint` command (PyPI package rdflib-endpoint[cli]), to compare aggregations with it too")
     parser.add_argument("--rdflib-queries", nargs="+", default=["group_by", "epci_totals"], choices=list(QUERIES), help="query kinds run against rdflib-endpoint (default: the aggregations)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes (default: CPU cores)")
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian", help="web server of our app (default: granian)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="web processes of our app (default: CPU cores)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4], help="concurrent clients (default: 1 4)")
     parser.add_argument("--seconds", type=int, default=5, help="measured seconds per query, server and client count, in one-second slices taken in turns")
     parser.add_argument("--queries", nargs="+", default=list(QUERIES), choices=list(QUERIES), help="query kinds to run")
@@ -338,10 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.build:
         build_national(args.store)
     codes = territory_codes(args.store)
-    print(f"{len(codes['code'])} communes, {len(codes['dep'])} départements in {args.store}; {os.cpu_count()} CPU cores; {args.workers} uvicorn workers", file=sys.stderr)
+    print(f"{len(codes['code'])} communes, {len(codes['dep'])} départements in {args.store}; {os.cpu_count()} CPU cores; {args.workers} {args.server} web processes", file=sys.stderr)
 
     with tempfile.TemporaryDirectory() as scratch:
-        servers = start_servers(args.store, args.oxigraph, args.workers, Path(scratch))
+        servers = start_servers(args.store, args.oxigraph, args.server, args.workers, Path(scratch))
         processes = [process for process, _, _ in servers.values()]
         try:
             for _, port, path in servers.values():

@@ -102,12 +102,10 @@ def run_serve(settings: Settings, args: argparse.Namespace, console) -> int:
         if current_generation(settings.store) is None:
             return status
 
-    import uvicorn
-
-    from api.app import create_app
+    from api.web_server import serve
 
     console("Datathèque served at http://%(host)s:%(port)s/ (base IRI: %(base)s)", base=settings.base_uri, host=settings.host, port=str(settings.port))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    serve(settings)
     return 0
 
 

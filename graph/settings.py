@@ -17,6 +17,8 @@ from typing import Any, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "DATATHEQUE_"
 DEFAULT_CONFIG = PROJECT_ROOT / "datatheque.toml"
+#: Web servers that `datatheque serve` can run the app under.
+WEB_SERVERS = ("granian", "uvicorn")
 
 
 class SettingsError(ValueError):
@@ -61,6 +63,10 @@ class Settings:
     #: Host and port of `datatheque serve`.
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Web server of `datatheque serve`: "granian" (Rust HTTP server) or "uvicorn".
+    server: str = "granian"
+    #: Web processes of `datatheque serve`; 0 means one per CPU core.
+    web_workers: int = 0
     #: Language of CLI messages when LANG does not choose one ("fr" or "en").
     language: str = "fr"
     #: HTTP timeout of harvests and fetches, in seconds.
@@ -93,6 +99,8 @@ class Settings:
             raise SettingsError(f"base_uri {self.base_uri!r} is invalid: expected an http(s) URI")
         object.__setattr__(self, "base_uri", self.base_uri.rstrip("/"))
         object.__setattr__(self, "store", Path(self.store))
+        if self.server not in WEB_SERVERS:
+            raise SettingsError(f"server {self.server!r} is invalid: expected one of {', '.join(WEB_SERVERS)}")
         object.__setattr__(self, "national_dir", Path(self.national_dir))
 
     def graph_iri(self, source: str) -> str:

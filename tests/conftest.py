@@ -43,3 +43,11 @@ def client(bundled_settings):
 
     with TestClient(create_app(bundled_settings), base_url=BASE) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def clear_client_cookies(request):
+    """Clear the shared client's cookies after each test, so a `?lang=en` switch does not follow other tests."""
+    yield
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies.clear()

@@ -1,6 +1,6 @@
 """The query engine under abuse: timeouts, the concurrency cap, the result cap, disconnections, metrics.
 
-The app runs under a real uvicorn server on 127.0.0.1 with real worker
+The app runs under the real web server of `datatheque serve` (granian, or uvicorn by setting) on 127.0.0.1 with real worker
 processes over a small real store (947 triples of Morbihan communes), and
 the tests talk to it over HTTP.
 """
@@ -40,24 +40,58 @@ WORKER_MEMORY_MIB = 512
 MAX_RESULT_BYTES = 50_000
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Server:
-    """The app under uvicorn in a background thread, with its engine."""
+    """The app in a background thread under the web server that `datatheque serve` uses, with its engine.
+
+    granian runs embedded (its Rust HTTP server and ASGI glue in this process);
+    uvicorn runs as `uvicorn.Server`.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
-        self.uvicorn = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
+        self.kind = app.state.settings.server
+        self.port = free_port()
+        self.started = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        if self.kind == "granian":
+            from granian.constants import Interfaces
+            from granian.server.embed import Server as Granian
+
+            self.loop = asyncio.new_event_loop()
+            self.granian = Granian(self.app, port=self.port, interface=Interfaces.ASGINL, log_level="warning")
+            self.loop.call_soon(self.started.set)
+            self.loop.run_until_complete(self.granian.serve())
+        else:
+            self.uvicorn = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+            self.loop = asyncio.new_event_loop()
+            self.loop.call_soon(self.started.set)
+            self.loop.run_until_complete(self.uvicorn.serve())
 
     def start(self) -> None:
         self.thread.start()
+        assert self.started.wait(10), "the server did not start"
         deadline = time.monotonic() + 10
-        while not self.uvicorn.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        self.port = self.uvicorn.servers[0].sockets[0].getsockname()[1]
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                assert time.monotonic() < deadline, f"{self.kind} did not listen"
+                time.sleep(0.02)
 
     def stop(self) -> None:
-        self.uvicorn.should_exit = True
+        if self.kind == "granian":
+            self.loop.call_soon_threadsafe(self.granian.stop)
+        else:
+            self.uvicorn.should_exit = True
         self.thread.join(timeout=10)
         self.app.state.engine.close()
 

@@ -1,0 +1,83 @@
+"""Serve the app under granian or uvicorn, with one web process per CPU core.
+
+`datatheque serve` calls `serve(settings)`. The `server` setting chooses the
+HTTP server: granian (default), a Rust server whose workers call the app
+through ASGI, or uvicorn on uvloop and httptools. The `web_workers` setting
+gives the number of web processes (0: one per core); each process builds its
+own app from the same settings and has its own pool of query workers. With
+more than one web process and no `metrics_dir`, the processes share a
+temporary metrics directory, so that /metrics sums them all.
+
+Granian gives each ASGI request its `http.disconnect` message when the client
+goes away, as uvicorn does, so the query engine stops the work of a client
+that disconnects under both servers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+import tempfile
+
+from graph.settings import ENV_PREFIX, Settings
+
+log = logging.getLogger(__name__)
+
+
+def web_processes(settings: Settings) -> int:
+    """Return the number of web processes: the `web_workers` setting, or one per CPU core."""
+    return settings.web_workers if settings.web_workers > 0 else os.cpu_count() or 1
+
+
+def load_app(target: str, settings: Settings):
+    """Build the app in a web process (granian calls it with its target string)."""
+    from api.app import create_app
+
+    return create_app(settings)
+
+
+def run_granian(settings: Settings, workers: int) -> None:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    server = Server(
+        "api.app:create_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        log_access=False,
+    )
+    # The workers are forked from this process; each one builds its app from the settings.
+    server.serve(target_loader=functools.partial(load_app, settings=settings))
+
+
+def run_uvicorn(settings: Settings, workers: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    options = {"host": settings.host, "port": settings.port, "loop": "uvloop", "http": "httptools", "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # uvicorn starts its workers afresh from an import string: they read the settings from the environment.
+    for name in ("store", "base_uri", "metrics_dir"):
+        os.environ[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
+    uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
+
+
+def serve(settings: Settings) -> None:
+    """Serve the app on the settings' host and port until interrupted."""
+    workers = web_processes(settings)
+    with tempfile.TemporaryDirectory(prefix="datatheque-metrics-") as scratch:
+        if workers > 1 and not settings.metrics_dir:
+            settings = dataclasses.replace(settings, metrics_dir=scratch)
+        log.info("serving with %s, %d web process(es)", settings.server, workers)
+        if settings.server == "granian":
+            run_granian(settings, workers)
+        else:
+            run_uvicorn(settings, workers)
