@@ -28,6 +28,7 @@ from api.app import create_app
 from api.metrics import Histogram, SharedMetrics, SparqlMetrics
 from api.query_workers import is_point_query
 from api.sparql_engine import QueryEngine, QueryTooLarge
+from graph.settings import WEB_SERVERS
 from graph.store import StoreHandle, write_transaction
 from tests.conftest import FIXTURES, make_settings
 
@@ -68,12 +69,18 @@ class Server:
             self.loop = asyncio.new_event_loop()
             self.granian = Granian(self.app, port=self.port, interface=Interfaces.ASGINL, log_level="warning")
             self.loop.call_soon(self.started.set)
-            self.loop.run_until_complete(self.granian.serve())
+            self.serve(self.granian.serve())
         else:
             self.uvicorn = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
             self.loop = asyncio.new_event_loop()
             self.loop.call_soon(self.started.set)
-            self.loop.run_until_complete(self.uvicorn.serve())
+            self.serve(self.uvicorn.serve())
+
+    def serve(self, serving) -> None:
+        try:
+            self.loop.run_until_complete(serving)
+        finally:
+            self.loop.close()
 
     def start(self) -> None:
         self.thread.start()
@@ -127,12 +134,13 @@ def load_fixture(store_root: Path, graph: str) -> None:
         store.load(path=str(COMMUNES), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(graph))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A server with 2 workers of 512 MiB, 1 waiting place, a 0.3 s queue wait and a small result cap."""
+@pytest.fixture(scope="module", params=WEB_SERVERS)
+def server(request, tmp_path_factory):
+    """A server with 2 workers of 512 MiB, 1 waiting place, a 0.3 s queue wait and a small result cap, under each web server."""
     store_root = tmp_path_factory.mktemp("engine") / "store"
     settings = make_settings(
         store_root,
+        server=request.param,
         query_timeout=QUERY_TIMEOUT,
         query_workers=2,
         query_queue_wait=0.3,
