@@ -176,8 +176,13 @@ class CurrentStore:
         return self.store
 
 
-def evaluate(current: CurrentStore, base_iri: str, request: QueryRequest) -> tuple[QueryReply, list[bytes]]:
-    """Run one query against the served generation and serialise its results."""
+def evaluate(current: CurrentStore, base_iri: str, request: QueryRequest, bounded: bool = False) -> tuple[QueryReply, list[bytes]]:
+    """Run one query against the served generation and serialise its results.
+
+    A `bounded` query (a point lookup) is serialised by pyoxigraph in one call
+    and its size checked after, which saves a Python write per result; any
+    other query is serialised into a buffer that stops past the byte cap.
+    """
     try:
         store = current.get()
     except StoreNotBuilt:
@@ -215,7 +220,10 @@ def evaluate(current: CurrentStore, base_iri: str, request: QueryRequest) -> tup
         output_format = QueryResultsFormat.from_media_type(media_type)
     buffer = CappedBuffer(request.max_bytes)
     try:
-        results.serialize(buffer, output_format)
+        if bounded:
+            buffer.write(results.serialize(format=output_format))
+        else:
+            results.serialize(buffer, output_format)
     except ResultCapExceeded:
         return QueryReply(TOO_LARGE, kind=kind, media_type=media_type), []
     except (OSError, ValueError, RuntimeError) as error:

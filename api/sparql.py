@@ -62,7 +62,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def _url_parameters(request: Request) -> list[tuple[str, str]]:
-    query_string = request.url.query
+    # The raw query string of the scope, as `request.url.query` gives it, without building the whole URL.
+    query_string = request.scope.get("query_string", b"").decode()
     if len(query_string) > request.app.state.settings.max_query_bytes:
         raise ProtocolError(
             414,

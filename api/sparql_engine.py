@@ -328,7 +328,7 @@ class QueryEngine:
         blocked for no longer than that, and the round trip to a worker is saved.
         """
         inline = QueryRequest(request.query, request.default_graphs, request.named_graphs, request.accept, min(request.max_bytes, INLINE_MAX_BYTES))
-        reply, parts = evaluate(self._local_store, self.settings.base_uri + "/", inline)
+        reply, parts = evaluate(self._local_store, self.settings.base_uri + "/", inline, bounded=True)
         if reply.outcome == query_workers.TOO_LARGE and inline.max_bytes < request.max_bytes:
             return None
         return self._result(request, reply, b"".join(parts))

@@ -3,7 +3,7 @@
 `datatheque serve` calls `serve(settings)`. The `server` setting chooses the
 HTTP server: granian (default), a Rust server whose workers call the app
 through ASGI, or uvicorn on uvloop and httptools. The `web_workers` setting
-gives the number of web processes (0: one per core); each process builds its
+gives the number of web processes (0: one per core). Each process builds its
 own app from the same settings and has its own pool of query workers. With
 more than one web process and no `metrics_dir`, the processes share a
 temporary metrics directory, so that /metrics sums them all.
@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import logging
 import os
 import tempfile
+from pathlib import Path
 
 from graph.settings import ENV_PREFIX, Settings
 
@@ -48,30 +50,34 @@ def run_granian(settings: Settings, workers: int) -> None:
         port=settings.port,
         interface=Interfaces.ASGI,
         workers=workers,
-        loop=Loops.uvloop,
+        loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.auto,
         log_access=False,
     )
     # The workers are forked from this process; each one builds its app from the settings.
     server.serve(target_loader=functools.partial(load_app, settings=settings))
 
 
-def run_uvicorn(settings: Settings, workers: int) -> None:
+def run_uvicorn(settings: Settings, workers: int, config_file: Path | None) -> None:
     import uvicorn
 
     from api.app import create_app
 
-    options = {"host": settings.host, "port": settings.port, "loop": "uvloop", "http": "httptools", "log_level": "info"}
+    options = {"host": settings.host, "port": settings.port, "log_level": "info"}  # uvloop and httptools when installed
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
-    # uvicorn starts its workers afresh from an import string: they read the settings from the environment.
-    for name in ("store", "base_uri", "metrics_dir"):
-        os.environ[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
+    # uvicorn starts its workers afresh from an import string: they read the configuration file again, and
+    # every other setting from the environment.
+    if config_file is not None:
+        os.environ[ENV_PREFIX + "CONFIG"] = str(config_file)
+    for field in dataclasses.fields(settings):
+        if field.name not in ("sources", "tokens"):
+            os.environ[ENV_PREFIX + field.name.upper()] = str(getattr(settings, field.name))
     uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
 
 
-def serve(settings: Settings) -> None:
-    """Serve the app on the settings' host and port until interrupted."""
+def serve(settings: Settings, config_file: Path | None = None) -> None:
+    """Serve the app on the settings' host and port until interrupted (`config_file`: the file the settings came from)."""
     workers = web_processes(settings)
     with tempfile.TemporaryDirectory(prefix="datatheque-metrics-") as scratch:
         if workers > 1 and not settings.metrics_dir:
@@ -80,4 +86,4 @@ def serve(settings: Settings) -> None:
         if settings.server == "granian":
             run_granian(settings, workers)
         else:
-            run_uvicorn(settings, workers)
+            run_uvicorn(settings, workers, config_file)

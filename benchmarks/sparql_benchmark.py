@@ -251,11 +251,10 @@ def web_server_command(server: str, port: int, workers: int) -> list[str]:
             "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
 
 
-def start_servers(store: Path, oxigraph: str, server: str, workers: int, scratch: Path) -> dict[str, tuple[subprocess.Popen, int, str]]:
-    """Start our app under granian or uvicorn and `oxigraph serve-read-only` on a copy of the same generation."""
+def start_servers(store: Path, oxigraph: str, web_servers: list[str], workers: int, scratch: Path) -> dict[str, tuple[subprocess.Popen, int, str]]:
+    """Start our app under each web server, and `oxigraph serve-read-only` on a copy of the same generation (last)."""
     from graph.store import current_generation
 
-    ours_port, oxigraph_port = free_port(), free_port()
     # The timeout and the wait for a free worker are raised, because `oxigraph serve` has neither: slow queries
     # under 4 clients are then measured rather than stopped or rejected.
     environment = {
@@ -265,14 +264,20 @@ def start_servers(store: Path, oxigraph: str, server: str, workers: int, scratch
         "DATATHEQUE_QUERY_TIMEOUT": "60",
         "DATATHEQUE_QUERY_QUEUE_WAIT": "60",
     }
-    ours = subprocess.Popen(web_server_command(server, ours_port, workers), cwd=PROJECT_ROOT, env=environment)
+    servers = {}
+    for server in web_servers:
+        port = free_port()
+        process = subprocess.Popen(web_server_command(server, port, workers), cwd=PROJECT_ROOT, env=environment)
+        servers[f"datatheque ({server})"] = (process, port, "/sparql")
     copy = scratch / "oxigraph"
     shutil.copytree(current_generation(store), copy)
+    oxigraph_port = free_port()
     peer = subprocess.Popen(
         [oxigraph, "serve-read-only", "--location", str(copy), "--bind", f"127.0.0.1:{oxigraph_port}", "--union-default-graph"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    return {"datatheque": (ours, ours_port, "/sparql"), "oxigraph": (peer, oxigraph_port, "/query")}
+    servers["oxigraph"] = (peer, oxigraph_port, "/query")
+    return servers
 
 
 def start_rdflib_endpoint(store: Path, command: str, scratch: Path) -> tuple[subprocess.Popen, int, str]:
@@ -295,30 +300,32 @@ def start_rdflib_endpoint(store: Path, command: str, scratch: Path) -> tuple[sub
 
 
 def compare(servers: dict[str, tuple[subprocess.Popen, int, str]], queries: list[str], clients_counts: list[int], seconds: int, codes) -> None:
-    """Print one table row per query and client count: the throughputs of two servers, their ratio, and latencies."""
-    ours_name, peer_name = list(servers)
-    print(f"| query | clients | {ours_name} req/s | {peer_name} req/s | ratio | {ours_name} p50 / p99 ms | {peer_name} p50 / p99 ms |")
-    print("|---|---|---|---|---|---|---|")
+    """Print one table row per query, client count and server of ours: throughputs against the last server, their ratio, and latencies."""
+    *ours_names, peer_name = list(servers)
+    print(f"| query | clients | server | req/s | {peer_name} req/s | ratio | p50 / p99 ms | {peer_name} p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in queries:
         query, accept = QUERIES[name]
         for clients in clients_counts:
             for _, port, path in servers.values():
                 measure(port, path, query, accept, codes, clients, 1.0)  # warm-up
             # The servers take turns in slices of one second, so that a change in the load of the
-            # machine weighs on both alike.
+            # machine weighs on all alike.
             slices: dict[str, list[Measure]] = {server: [] for server in servers}
             for _ in range(max(1, seconds)):
                 for server, (_, port, path) in servers.items():
                     slices[server].append(measure(port, path, query, accept, codes, clients, 1.0))
-            ours, peer = merge(slices[ours_name]), merge(slices[peer_name])
-            failures = f" ({ours.failures} / {peer.failures} failed)" if ours.failures or peer.failures else ""
-            print(
-                f"| {name} | {clients} | {ours.throughput:.1f} | {peer.throughput:.1f} | "
-                f"{ours.throughput / peer.throughput:.2f}{failures} | "
-                f"{ours.percentile(0.5) * 1000:.2f} / {ours.percentile(0.99) * 1000:.2f} | "
-                f"{peer.percentile(0.5) * 1000:.2f} / {peer.percentile(0.99) * 1000:.2f} |",
-                flush=True,
-            )
+            peer = merge(slices[peer_name])
+            for ours_name in ours_names:
+                ours = merge(slices[ours_name])
+                failures = f" ({ours.failures} / {peer.failures} failed)" if ours.failures or peer.failures else ""
+                print(
+                    f"| {name} | {clients} | {ours_name} | {ours.throughput:.1f} | {peer.throughput:.1f} | "
+                    f"{ours.throughput / peer.throughput:.2f}{failures} | "
+                    f"{ours.percentile(0.5) * 1000:.2f} / {ours.percentile(0.99) * 1000:.2f} | "
+                    f"{peer.percentile(0.5) * 1000:.2f} / {peer.percentile(0.99) * 1000:.2f} |",
+                    flush=True,
+                )
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -334,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oxigraph", default="oxigraph", help="the `oxigraph` command of the PyPI package oxigraph")
     parser.add_argument("--rdflib-endpoint", help="the `rdflib-endpoint` command (PyPI package rdflib-endpoint[cli]), to compare aggregations with it too")
     parser.add_argument("--rdflib-queries", nargs="+", default=["group_by", "epci_totals"], choices=list(QUERIES), help="query kinds run against rdflib-endpoint (default: the aggregations)")
-    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian", help="web server of our app (default: granian)")
+    parser.add_argument("--server", nargs="+", choices=["granian", "uvicorn"], default=["granian", "uvicorn"], help="web servers of our app, each measured (default: granian uvicorn)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="web processes of our app (default: CPU cores)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4], help="concurrent clients (default: 1 4)")
     parser.add_argument("--seconds", type=int, default=5, help="measured seconds per query, server and client count, in one-second slices taken in turns")
@@ -344,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.build:
         build_national(args.store)
     codes = territory_codes(args.store)
-    print(f"{len(codes['code'])} communes, {len(codes['dep'])} départements in {args.store}; {os.cpu_count()} CPU cores; {args.workers} {args.server} web processes", file=sys.stderr)
+    print(f"{len(codes['code'])} communes, {len(codes['dep'])} départements in {args.store}; {os.cpu_count()} CPU cores; {args.workers} web processes per server", file=sys.stderr)
 
     with tempfile.TemporaryDirectory() as scratch:
         servers = start_servers(args.store, args.oxigraph, args.server, args.workers, Path(scratch))
@@ -358,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                 processes.append(peer[0])
                 wait_until_ready(peer[1], peer[2], timeout=900)
                 print()
-                compare({"datatheque": servers["datatheque"], "rdflib-endpoint": peer}, args.rdflib_queries, args.clients, args.seconds, codes)
+                compare({name: servers[name] for name in servers if name != "oxigraph"} | {"rdflib-endpoint": peer}, args.rdflib_queries, args.clients, args.seconds, codes)
         finally:
             stop(processes)
     return 0

@@ -105,7 +105,7 @@ def run_serve(settings: Settings, args: argparse.Namespace, console) -> int:
     from api.web_server import serve
 
     console("Datathèque served at http://%(host)s:%(port)s/ (base IRI: %(base)s)", base=settings.base_uri, host=settings.host, port=str(settings.port))
-    serve(settings)
+    serve(settings, args.config)
     return 0
 
 
