@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from pyoxigraph import Literal, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from graph.settings import Settings
 from graph.store import StoreNotBuilt, open_current
@@ -30,9 +30,27 @@ class QueryFailed(Exception):
         self.params = params
 
 
+def table_cell(term) -> str:
+    """Return how a term reads in a text table: a literal's value (with its language), an IRI in brackets.
+
+    >>> from pyoxigraph import Literal, NamedNode
+    >>> table_cell(Literal("249", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+    '249'
+    >>> table_cell(Literal("Vannes", language="fr"))
+    'Vannes@fr'
+    >>> table_cell(NamedNode("http://127.0.0.1:8000/id/commune/56260"))
+    '<http://127.0.0.1:8000/id/commune/56260>'
+    """
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return f"{term.value}@{term.language}" if term.language else term.value
+    return str(term)
+
+
 def _table(solutions: QuerySolutions) -> str:
     variables = [v.value for v in solutions.variables]
-    rows = [[str(row[v]) if row[v] is not None else "" for v in variables] for row in solutions]
+    rows = [[table_cell(row[v]) for v in variables] for row in solutions]
     widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(variables)]
     lines = [" | ".join(v.ljust(w) for v, w in zip(variables, widths))]
     lines.append("-+-".join("-" * w for w in widths))
