@@ -15,6 +15,17 @@ from api.vocabulary import load_vocabulary
 DCAT_DATASET = DCAT + "Dataset"
 
 
+def distinct_by_text(views: list) -> list:
+    """Keep the first view of each label, so that org:Organization and foaf:Organization show once."""
+    seen: set[str] = set()
+    kept = []
+    for view in views:
+        if view.text not in seen:
+            seen.add(view.text)
+            kept.append(view)
+    return kept
+
+
 def group_pages(request: Request) -> dict[str, int]:
     """Return the page asked for one group (`?group=KEY&page=N`); the other groups show their first page."""
     key = request.query_params.get("group")
@@ -40,7 +51,7 @@ def resource_context(request: Request, node: NamedNode, language: str) -> dict[s
         "iri": node.value,
         "local": is_local(node.value, settings.base_uri),
         "label": preferred_label(store, node, language) or node.value,
-        "types": [capitalized_view(describer.value(NamedNode(iri))) for iri in types],
+        "types": distinct_by_text([capitalized_view(describer.value(NamedNode(iri))) for iri in types]),
         "description": description_of(store, node, language),
         "groups": describer.outgoing_groups(node, pages),
         "incoming": describer.incoming_groups(node, pages),

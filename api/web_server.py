@@ -1,8 +1,9 @@
 """Serve the app under granian or uvicorn, with one web process per CPU core.
 
 `datatheque serve` calls `serve(settings)`. The `server` setting chooses the
-HTTP server: granian (default), a Rust server whose workers call the app
-through ASGI, or uvicorn on uvloop and httptools. The `web_workers` setting
+HTTP server: uvicorn (default) on uvloop and httptools, or granian, a Rust
+server whose workers call the app through ASGI. On the SPARQL benchmark granian
+was no faster than uvicorn (see benchmarks/README.md), so it is an option only. The `web_workers` setting
 gives the number of web processes (0: one per core). Each process builds its
 own app from the same settings and has its own pool of query workers. With
 more than one web process and no `metrics_dir`, the processes share a

@@ -5,7 +5,9 @@ number of concurrent clients (separate client processes, each on one
 keep-alive connection). Every request draws its parameter (a commune code,
 a word) at random, so repeated requests are not the same query. For each
 query kind and client count the script prints the throughput of each
-server, their ratio, and the p50 and p99 latencies.
+server, their ratio, and the p50 and p99 latencies. Our app runs under each
+web server given by `--server` (granian and uvicorn by default), each measured
+against `oxigraph serve` in the same turns.
 
 Setup and run (see benchmarks/README.md):
 

@@ -19,6 +19,7 @@ from pyoxigraph import NamedNode, Quad, Store
 from graph import store as store_module
 from graph.provenance import provenance_quads
 from graph.report import Problem, Severity, SourceError
+from graph.dcat_export import store_self_description
 from graph.search_index import build_search_index
 from graph.metadata_quality import score_catalog
 from graph.settings import Settings, SourceConfig
@@ -66,7 +67,11 @@ ProgressCallback = Callable[[str, SourceReport], None]
 #: Functions run on the new generation after every source is loaded and before
 #: it is published: `hook(settings, store, generation_path, report)`. Indexes
 #: derived from the graph (search, statistics) register here.
-POST_BUILD_HOOKS: list[Callable[[Settings, Store, Path, "BuildReport"], None]] = [build_search_index, score_catalog]
+POST_BUILD_HOOKS: list[Callable[[Settings, Store, Path, "BuildReport"], None]] = [
+    store_self_description,
+    build_search_index,
+    score_catalog,
+]
 
 
 def build(

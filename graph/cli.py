@@ -100,11 +100,33 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, store=args.store, base_uri=args.base_uri, **extra)
 
 
-def configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(verbose: bool, log_file: Path | None = None) -> None:
+    """Send the log to stderr with -v, else to `log_file` only (INFO level in both cases).
+
+    Without -v the console shows only the translated messages of the CLI,
+    which already say what failed; the log file keeps the details.
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for previous in [h for h in root.handlers if getattr(h, "datatheque_cli", False)]:
+        root.removeHandler(previous)
+        previous.close()
+    if verbose:
+        handler: logging.Handler = logging.StreamHandler()
+    elif log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError:
+            handler = logging.NullHandler()
+    else:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.datatheque_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,13 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     language = language_from_environment()
     with argparse_language(language):
         args = make_parser(language).parse_args(argv)
-    configure_logging(args.verbose)
     console = Console(language)
     try:
         settings = settings_from(args)
     except SettingsError as error:
+        configure_logging(args.verbose)
         console("Configuration error: %(error)s", error=str(error))
         return 2
+    configure_logging(args.verbose, settings.store.parent / "datatheque.log")
 
     from graph import commands
 

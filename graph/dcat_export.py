@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
 
 from graph.dcat_distributions import sparql_service_iri
 from graph.dcat_normalize import DCAT, DCT, FOAF, RDF, RDFS, SKOS, XSD
 from graph.dcat_vocabularies import AUTHORITY, IANA_MEDIA_TYPES
 from graph.i18n import LANGUAGES, N_, translate
+from graph.settings import Settings
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 TYPE = NamedNode(RDF + "type")
@@ -61,6 +63,12 @@ def dataset_iris(store: Store) -> list[str]:
     return [row["d"].value for row in store.query(query)]
 
 
+def catalog_items(store: Store, base_uri: str) -> list[str]:
+    """Return the IRIs of the datasets of the catalogue in page order: the Datathèque's own first."""
+    own = self_dataset_iri(base_uri)
+    return [own] + [iri for iri in dataset_iris(store) if iri != own]
+
+
 def page_url(base_uri: str, path: str, page: int, page_size: int) -> str:
     """Return the absolute URL of a catalogue page.
 
@@ -82,6 +90,10 @@ def _describe(store: Store, iri: str) -> list[Triple]:
         seen.add(subject)
         for quad in store.quads_for_pattern(subject, None, None):
             if quad.graph_name.value.endswith("/graph/quality"):
+                continue
+            # The Datathèque's own graph describes the SPARQL service that other datasets' distributions
+            # name; `_service_if_used` adds that service to their pages without its `dcat:servesDataset`.
+            if quad.graph_name.value.endswith("/graph/" + SELF_GRAPH) and not iri.endswith("/id/dataset/" + SELF_GRAPH):
                 continue
             value = quad.object
             if quad.predicate.value == DCAT + "byteSize" and isinstance(value, Literal):
@@ -227,7 +239,7 @@ def catalog_page(store: Store, base_uri: str, path: str, page: int, page_size: i
     """
     if page_size < 1 or page_size > MAX_PAGE_SIZE:
         raise PageOutOfRange("page_size", MAX_PAGE_SIZE)
-    items = [self_dataset_iri(base_uri)] + [iri for iri in dataset_iris(store) if iri != self_dataset_iri(base_uri)]
+    items = catalog_items(store, base_uri)
     last_page = max(1, math.ceil(len(items) / page_size))
     if page < 1 or page > last_page:
         raise PageOutOfRange("page", last_page)
@@ -268,3 +280,17 @@ def catalog_page(store: Store, base_uri: str, path: str, page: int, page_size: i
     # The catalogue's own values (homepage, language) need their range classes on every page too.
     triples += described + _concepts(store, triples + described)
     return CatalogPage(list(dict.fromkeys(triples)), page, last_page, len(items))
+
+
+#: Named graph of the Datathèque's own dataset, written by every build.
+SELF_GRAPH = "datatheque"
+
+
+def store_self_description(settings: Settings, store: Store, generation: Path, report: object) -> None:
+    """Write the Datathèque's own dataset into `{base}/graph/datatheque` (a post-build hook).
+
+    The catalogue lists it first, so its page, its RDF and the search need it in the store.
+    """
+    graph = NamedNode(settings.graph_iri(SELF_GRAPH))
+    store.clear_graph(graph)
+    store.extend(Quad(t.subject, t.predicate, t.object, graph) for t in describe_self(settings.base_uri))

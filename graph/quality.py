@@ -37,7 +37,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from graph.quality_producers import Producer, ProducerKeys, find_producers, producer_key
 from graph.report import Problem, Severity
-from graph.settings import Settings
+from graph.settings import PROJECT_ROOT, Settings
 from graph.validation import ValidationReport, ValidationResult
 
 QUALITY_GRAPH = "quality"
@@ -243,15 +243,28 @@ def _write_problem(writer: _QuadWriter, node: NamedNode, problem: Problem, dtq: 
     writer.add(node, SH + "resultSeverity", NamedNode(SEVERITY_IRIS[problem.severity]))
     writer.add(node, dtq + "code", Literal(problem.code))
     for language in ("fr", "en"):
-        writer.add(node, SH + "resultMessage", Literal(problem.text(language), language=language))
+        writer.add(node, SH + "resultMessage", Literal(public_text(problem.text(language)), language=language))
         if problem.fix:
-            writer.add(node, dtq + "fix", Literal(problem.fix_text(language), language=language))
+            writer.add(node, dtq + "fix", Literal(public_text(problem.fix_text(language)), language=language))
     if problem.location:
-        writer.add(node, dtq + "location", Literal(problem.location))
-        file_line = split_file_line(problem.location)
+        location = public_text(problem.location)
+        writer.add(node, dtq + "location", Literal(location))
+        file_line = split_file_line(location)
         if file_line:
             writer.add(node, dtq + "file", Literal(file_line[0]))
             writer.add(node, dtq + "line", _integer(file_line[1]))
+
+
+def public_text(text: str) -> str:
+    """Return a message or location with the project's directory left out of file paths.
+
+    The quality graph is public: it names files relative to the project,
+    so it shows neither where the server is installed nor long paths.
+
+    >>> public_text(str(PROJECT_ROOT / "data" / "plans" / "plans.csv") + ":3")
+    'data/plans/plans.csv:3'
+    """
+    return text.replace(str(PROJECT_ROOT) + "/", "")
 
 
 def split_file_line(location: str) -> tuple[str, int] | None:

@@ -6,7 +6,7 @@ import pytest
 import rdflib
 
 from api.iri import page_href
-from graph.dcat_export import CATALOG_DESCRIPTION, CATALOG_TITLE, catalog_page, dataset_iris, describe_self
+from graph.dcat_export import CATALOG_DESCRIPTION, CATALOG_TITLE, catalog_items, catalog_page, describe_self
 from graph.i18n import translate
 from tests.conftest import BASE
 from tests.test_catalog import DCAT, DCT, parse
@@ -29,7 +29,7 @@ def test_browser_gets_html(client, bundled_store):
     text = html.unescape(response.text)
     assert translate(CATALOG_TITLE, "fr") in text
     assert translate(CATALOG_DESCRIPTION, "fr") in text
-    iris = [f"{BASE}/id/dataset/datatheque"] + dataset_iris(bundled_store)
+    iris = catalog_items(bundled_store, BASE)
     assert dataset_links(response.text) == [page_href(iri, BASE) for iri in iris]
     assert ('a', {'href': '/catalog'}) in [(tag, {"href": attrs.get("href")}) for tag, attrs in parse_html(response.text).tags if tag == "a"]
 

@@ -5,7 +5,7 @@ import csv
 import pyoxigraph
 import rdflib
 
-from graph.dcat_export import dataset_iris
+from graph.dcat_export import catalog_items
 from graph.register import BASE_PLACEHOLDER, URL_COLUMNS
 from graph.settings import PROJECT_ROOT, SourceConfig
 from graph.sources import LiftContext, lift_function
@@ -87,7 +87,7 @@ def test_register_sparql_serves_graphs(client, bundled_store):
 def test_register_page_describes_service(client, bundled_store):
     """A catalogue page with register datasets but without the Datathèque itself still describes the endpoint."""
     page_size = 5
-    items = ["datatheque"] + dataset_iris(bundled_store)
+    items = catalog_items(bundled_store, BASE)
     position = next(i for i, iri in enumerate(items) if iri.startswith(f"{BASE}/id/dataset/{register_rows()[0]['identifiant']}"))
     page = position // page_size + 1
     assert page > 1

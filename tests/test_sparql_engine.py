@@ -1,6 +1,6 @@
 """The query engine under abuse: timeouts, the concurrency cap, the result cap, disconnections, metrics.
 
-The app runs under the real web server of `datatheque serve` (granian, or uvicorn by setting) on 127.0.0.1 with real worker
+The app runs under the real web server of `datatheque serve` (uvicorn, and granian, its other choice) on 127.0.0.1 with real worker
 processes over a small real store (947 triples of Morbihan communes), and
 the tests talk to it over HTTP.
 """
@@ -50,8 +50,8 @@ def free_port() -> int:
 class Server:
     """The app in a background thread under the web server that `datatheque serve` uses, with its engine.
 
-    granian runs embedded (its Rust HTTP server and ASGI glue in this process);
-    uvicorn runs as `uvicorn.Server`.
+    uvicorn runs as `uvicorn.Server`. granian runs embedded: its Rust HTTP server and
+    ASGI glue in this process, where `datatheque serve` runs them in worker processes.
     """
 
     def __init__(self, app) -> None:

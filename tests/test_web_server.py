@@ -29,7 +29,7 @@ SAMPLE = 'datatheque_sparql_requests_total{status="200",format="application/spar
 
 
 def test_settings_server_unknown(tmp_path):
-    with pytest.raises(SettingsError, match="granian, uvicorn"):
+    with pytest.raises(SettingsError, match="uvicorn, granian"):
         make_settings(tmp_path / "store", server="gunicorn")
 
 
@@ -73,13 +73,15 @@ def store_root(tmp_path_factory):
 
 
 @pytest.mark.parametrize("server", WEB_SERVERS)
-def test_serve_sums_metrics(server, store_root):
+def test_serve_sums_metrics(server, store_root, tmp_path):
     port = free_port()
+    log_path = tmp_path / "serve.log"
     environment = {**os.environ, "DATATHEQUE_SERVER": server, "DATATHEQUE_WEB_WORKERS": "2", "DATATHEQUE_QUERY_WORKERS": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "serve", "--store", str(store_root), "--port", str(port)],
-        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "graph.cli", "serve", "--store", str(store_root), "--port", str(port)],
+            cwd=PROJECT_ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -87,7 +89,7 @@ def test_serve_sums_metrics(server, store_root):
                 status, _ = get(port, "/sparql?" + urlencode({"query": QUICK}))
                 break
             except OSError:
-                assert process.poll() is None, process.stderr.read().decode()
+                assert process.poll() is None, log_path.read_text("utf-8")
                 assert time.monotonic() < deadline, f"{server} did not answer"
                 time.sleep(0.1)
         answers = [get(port, "/sparql?" + urlencode({"query": QUICK})) for _ in range(REQUESTS)]
@@ -101,3 +103,8 @@ def test_serve_sums_metrics(server, store_root):
     assert [code for code, _ in answers] == [200] * REQUESTS
     assert all('"boolean":true' in body.replace(" ", "") for _, body in answers)
     assert metric_value(metrics, SAMPLE) == REQUESTS + 1
+    log = log_path.read_text("utf-8")
+    if server == "granian":
+        assert "Started worker-2" in log
+    else:
+        assert log.count("Started server process") == 2
