@@ -54,7 +54,7 @@ def run_granian(settings: Settings, workers: int) -> None:
         loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.auto,
         log_access=False,
     )
-    # The workers are forked from this process; each one builds its app from the settings.
+    # Each worker process calls the loader, which builds its app from these settings (pickled if granian spawns).
     server.serve(target_loader=functools.partial(load_app, settings=settings))
 
 
