@@ -26,9 +26,9 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
 from graph.dcat_normalize import NormalizeContext, normalize_catalog
 from graph.dcat_spatial import TerritoryIndex
-from graph.http_client import FetchError, HarvestClient, HttpLimits
+from graph.http_client import FetchError, HarvestClient, HttpLimits, max_pages_problem
 from graph.i18n import N_
-from graph.report import Problem, Severity, SourceError
+from graph.report import Problem, SourceError
 from graph.settings import PROJECT_ROOT, SourceConfig
 from graph.sources import InputFile, LiftContext, Lifted, read_file, source_kind
 
@@ -203,17 +203,7 @@ def read_pages(source: SourceConfig, client: HarvestClient, result: Lifted) -> I
     visited: set[str] = set()
     while location is not None:
         if len(visited) >= client.limits.max_pages:
-            result.problems.append(
-                Problem(
-                    "max-pages",
-                    source.name,
-                    N_("%(url)s: the limit of %(max_pages)s pages is reached; the following pages are not harvested"),
-                    location=location,
-                    fix=N_("Raise the source's `max_pages` option if the catalogue is that large."),
-                    severity=Severity.WARNING,
-                    params={"url": location, "max_pages": str(client.limits.max_pages)},
-                )
-            )
+            result.problems.append(max_pages_problem(source.name, location, client.limits.max_pages))
             log.warning("%s: stopped at %d pages, next page %s", source.name, len(visited), location)
             return
         visited.add(location)

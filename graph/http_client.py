@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from graph.i18n import N_
-from graph.report import Problem
+from graph.report import Problem, Severity
 from graph.sources import InputFile
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,19 @@ class HttpLimits:
             max_bytes=int(options.get("max_bytes", cls.max_bytes)),
             max_pages=int(options.get("max_pages", cls.max_pages)),
         )
+
+
+def max_pages_problem(source: str, location: str, max_pages: int) -> Problem:
+    """Return the warning of a harvest that stopped at its page limit, before `location`."""
+    return Problem(
+        "max-pages",
+        source,
+        N_("%(url)s: the limit of %(max_pages)s pages is reached; the following pages are not harvested"),
+        location=location,
+        fix=N_("Raise the source's `max_pages` option if the catalogue is that large."),
+        severity=Severity.WARNING,
+        params={"url": location, "max_pages": str(max_pages)},
+    )
 
 
 def user_agent(base_uri: str) -> str:

@@ -20,10 +20,10 @@ from pyoxigraph import Triple
 from graph.dcat_harvest import harvest_client, is_remote, normalize_context, previous_graph
 from graph.dcat_normalize import normalize_catalog
 from graph.facade import Record, decode
-from graph.http_client import FetchError
+from graph.http_client import FetchError, max_pages_problem
 from graph.i18n import N_
 from graph.mapping import load_mapping, run_mapping
-from graph.report import Problem, Severity, SourceError
+from graph.report import Problem, SourceError
 from graph.settings import SourceConfig
 from graph.sources import LiftContext, Lifted, read_file, source_kind
 
@@ -66,17 +66,7 @@ def lift_udata(source: SourceConfig, context: LiftContext) -> Lifted:
     with harvest_client(source, context) as client:
         while location is not None:
             if len(visited) >= client.limits.max_pages:
-                result.problems.append(
-                    Problem(
-                        "max-pages",
-                        source.name,
-                        N_("%(url)s: the limit of %(max_pages)s pages is reached; the following pages are not harvested"),
-                        location=location,
-                        fix=N_("Raise the source's `max_pages` option if the catalogue is that large."),
-                        severity=Severity.WARNING,
-                        params={"url": location, "max_pages": str(client.limits.max_pages)},
-                    )
-                )
+                result.problems.append(max_pages_problem(source.name, location, client.limits.max_pages))
                 break
             visited.add(location)
             if is_remote(location):
