@@ -25,7 +25,7 @@ router = APIRouter()
 MAX_RESULTS = 50
 #: Values of `format=`; without it the format follows Accept.
 FORMATS = ("html", "json")
-#: How a hit names what matched, by the kind of the matched code or label.
+#: Note shown on a hit about what matched, by the kind of the matched code or label.
 MATCH_MESSAGES = {
     "code": N_("code %(value)s"),
     "siren": N_("SIREN %(value)s"),

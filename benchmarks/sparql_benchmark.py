@@ -245,7 +245,7 @@ def territory_codes(store: Path) -> dict[str, list[str]]:
 
 
 def web_server_command(server: str, port: int, workers: int) -> list[str]:
-    """The command that serves our app as `datatheque serve` does, under granian or uvicorn."""
+    """Return the command that serves our app as `datatheque serve` does, under granian or uvicorn."""
     if server == "granian":
         return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(workers), "--loop", "uvloop", "--log-level", "warning", "--no-access-log", "api.app:create_app"]

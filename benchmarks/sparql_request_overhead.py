@@ -8,8 +8,9 @@ request path. The join runs in a query worker, so its row also counts the
 round trip to the worker.
 
 NOTE: `--kinds join` did not finish within 5 minutes on the national store,
-although pyoxigraph alone runs the join in 7 ms; the cause is not found
-yet, so the default kinds are the two point lookups.
+although pyoxigraph alone runs the join in 7 ms and the HTTP benchmark runs it
+through the same worker path. The cause is not found, so the default kinds are
+the two point lookups.
 
     .venv/bin/python benchmarks/sparql_request_overhead.py --store var/national-store
     .venv/bin/python benchmarks/sparql_request_overhead.py --store STORE --profile lookup

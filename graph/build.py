@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SourceReport:
-    """What happened to one source during a build."""
+    """The outcome of one source in a build: status, counts, duration and problems."""
 
     name: str
     status: str = "pending"  # "built", "flagged" (published with violations), "failed" or "kept"

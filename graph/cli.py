@@ -1,7 +1,7 @@
 """The `datatheque` command: build, serve, query, fetch and validate.
 
 A thin layer over plain functions; every message goes through the
-translation catalogue (French by default, English when LANG says so).
+translation catalogue (French by default, English when LANG selects it).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def configure_logging(verbose: bool, log_file: Path | None = None) -> None:
     """Send the log to stderr with -v, else to `log_file` only (INFO level in both cases).
 
     Without -v the console shows only the translated messages of the CLI,
-    which already say what failed; the log file keeps the details.
+    which already name what failed; the log file keeps the details.
     """
     root = logging.getLogger()
     root.setLevel(logging.INFO)

@@ -1,4 +1,4 @@
-"""What each CLI command does, given settings, parsed arguments and a console."""
+"""The CLI commands, each run with the settings, the parsed arguments and a console."""
 
 from __future__ import annotations
 

@@ -76,7 +76,11 @@ def rdf_format_of(page: Page, declared: str | None) -> RdfFormat:
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     start = page.body.lstrip()[:1]
-    return RdfFormat.RDF_XML if start == b"<" else RdfFormat.JSON_LD if start in (b"{", b"[") else RdfFormat.TURTLE
+    if start == b"<":
+        return RdfFormat.RDF_XML
+    if start in (b"{", b"["):
+        return RdfFormat.JSON_LD
+    return RdfFormat.TURTLE
 
 
 def harvest_client(source: SourceConfig, context: LiftContext) -> HarvestClient:

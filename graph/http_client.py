@@ -3,7 +3,7 @@
 Every harvested page goes through `HarvestClient.get`. Responses with an
 ETag or Last-Modified are kept in a cache directory (by default
 `{store}/http-cache`), and the next request for the same URL sends
-If-None-Match / If-Modified-Since; a 304 answer returns the cached body with
+If-None-Match / If-Modified-Since. A 304 response returns the cached body with
 `not_modified` set, so the caller can skip lifting it again.
 """
 
@@ -28,12 +28,12 @@ log = logging.getLogger(__name__)
 PROJECT_VERSION = "0.1.0"
 #: Status codes after which a request is tried again.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Longest wait honoured from a Retry-After header, in seconds.
+#: Maximum wait honoured from a Retry-After header, in seconds.
 MAX_RETRY_AFTER = 30.0
 
 
 class FetchError(Exception):
-    """A URL could not be fetched; `problem` says why and what to do."""
+    """A URL could not be fetched. `problem` gives the reason and the fix."""
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message % problem.params if problem.params else problem.message)

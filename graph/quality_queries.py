@@ -83,7 +83,7 @@ class ProducerQuality:
     warnings: int = 0
     infos: int = 0
     score: float | None = None
-    #: The producer is a source itself: what it holds without a publisher, and the problems of its files.
+    #: True for a source shown as its own producer: its resources without a publisher, and its file problems.
     source_itself: bool = False
 
 

@@ -11,7 +11,7 @@ SENTENCE_ENDINGS = (".", "!", "?", "…")
 
 
 class Severity(str, enum.Enum):
-    """How bad a problem is; the names follow SHACL's severities."""
+    """Severity of a problem, named after SHACL's severities."""
 
     VIOLATION = "violation"
     WARNING = "warning"

@@ -54,7 +54,7 @@ CODE_PREDICATES = {
     "{def}codePostal": 2,
     "{def}ancienCode": 3,
 }
-#: What a code of each rank is, as a hit names the code it matched.
+#: Kind of the code of each rank, named by a hit that matched that code.
 CODE_KINDS = {0: "code", 1: "siren", 2: "postal code", 3: "former code"}
 #: Types shown for a hit when a resource has several, most specific first; others follow by IRI.
 TYPE_PREFERENCE = (
@@ -278,7 +278,7 @@ def search(connection: sqlite3.Connection, query: str, limit: int = 20) -> list[
         (code, limit),
     ).fetchall()
     for iri, label, kind, main_code, rank in rows:
-        # The shown code says itself what matched; another code (a postal code, a SIREN) is named.
+        # A hit on the code shown with the label needs no note. Another code (a postal code, a SIREN) is named.
         matched_kind = CODE_KINDS[rank] if main_code != code else None
         hits.setdefault(iri, Hit(iri, label, kind, main_code, matched_kind, code if matched_kind else None))
 

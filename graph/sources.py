@@ -52,7 +52,7 @@ class Lifted:
 
 @dataclass
 class LiftContext:
-    """What a lift may use besides its own input: settings and the graph built so far."""
+    """Inputs of a lift besides its own source: the settings and the graph built so far."""
 
     settings: Settings
     store: Store

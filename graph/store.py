@@ -76,7 +76,7 @@ def _copy_generation(previous: Path, path: Path, attempts: int = 5) -> None:
 
     The writer of the previous transaction may still hold its Store object
     while RocksDB finishes a background compaction, which deletes the files
-    it merged; a checkpoint started meanwhile then fails with "No such file".
+    it merged. A checkpoint started meanwhile then fails with "No such file".
     """
     for attempt in range(1, attempts + 1):
         try:

@@ -23,7 +23,7 @@ def make_settings(store: Path, **overrides) -> Settings:
 
 @pytest.fixture(scope="session")
 def bundled_settings(tmp_path_factory) -> Settings:
-    """Settings whose store holds one build of the bundled default sources."""
+    """Settings whose store contains one build of the bundled default sources."""
     settings = make_settings(tmp_path_factory.mktemp("bundled") / "store")
     report = build(settings)
     assert report.published, report

@@ -444,7 +444,7 @@ def test_unknown_resource_turtle_comment_language(pages):
 
 @pytest.mark.parametrize("path", ["/data/commune/56260.xyz", "/id/commune/56260.xyz", "/data/commune/99999"])
 def test_unknown_resource_404_any_accept(pages, path):
-    """An unknown IRI (an unknown suffix names one) is a 404 whatever Accept says, in the format it prefers."""
+    """An unknown IRI, or an unknown suffix, is a 404 for any Accept, in the preferred format."""
     browser = pages.get(path, headers={"accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}, follow_redirects=False)
     assert browser.status_code == 404
     assert browser.headers["content-type"].startswith("text/html")
