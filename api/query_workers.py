@@ -68,9 +68,9 @@ _POINT_QUERY = re.compile(
     rf"""
     \s*(?:(?:PREFIX\s+(?:[A-Za-z][\w.\-]*)?:\s*{_IRI}|BASE\s*{_IRI})\s*)*
     (?:
-        DESCRIBE(?:\s+{_CONSTANT}|\s*{_IRI})+
+        (?P<describe>DESCRIBE)(?:\s+{_CONSTANT}|\s*{_IRI})+
     |
-        (?:SELECT\s*(?:\*|(?:\s*{_VARIABLE})+)|ASK)\s*(?:WHERE\s*)?
+        (?:(?P<select>SELECT)\s*(?:\*|(?:\s*{_VARIABLE})+)|(?P<ask>ASK))\s*(?:WHERE\s*)?
         \{{\s*{_CONSTANT}\s+(?:{_CONSTANT}|{_VARIABLE}|a)\s+(?:{_CONSTANT}|{_VARIABLE}|"[^"\\\n]*")\s*\.?\s*\}}
         (?:\s*(?:LIMIT|OFFSET)\s+\d+)*
     )
@@ -98,7 +98,27 @@ def is_point_query(query: str) -> bool:
     >>> is_point_query("SELECT * WHERE { <http://example.org/c/1> <p>/<q> ?o }")
     False
     """
-    return len(query) <= POINT_QUERY_MAX_LENGTH and _POINT_QUERY.fullmatch(query) is not None
+    return point_query_form(query) is not None
+
+
+def point_query_form(query: str) -> str | None:
+    """Return the form (DESCRIBE, SELECT or ASK) of a point lookup, or None when the query is not one.
+
+    >>> point_query_form("ask { <http://example.org/c/1> a ?type }")
+    'ASK'
+    >>> point_query_form("SELECT * WHERE { ?s ?p ?o }") is None
+    True
+    """
+    if len(query) > POINT_QUERY_MAX_LENGTH:
+        return None
+    match = _POINT_QUERY.fullmatch(query)
+    if match is None:
+        return None
+    if match["describe"]:
+        return "DESCRIBE"
+    if match["select"]:
+        return "SELECT"
+    return "ASK"
 
 
 @dataclass(frozen=True)
@@ -176,12 +196,15 @@ class CurrentStore:
         return self.store
 
 
-def evaluate(current: CurrentStore, base_iri: str, request: QueryRequest, bounded: bool = False) -> tuple[QueryReply, list[bytes]]:
+def evaluate(
+    current: CurrentStore, base_iri: str, request: QueryRequest, bounded: bool = False, max_bytes: int | None = None
+) -> tuple[QueryReply, list[bytes]]:
     """Run one query against the served generation and serialise its results.
 
     A `bounded` query (a point lookup) is serialised by pyoxigraph in one call
     and its size checked after, which saves a Python write per result; any
     other query is serialised into a buffer that stops past the byte cap.
+    `max_bytes`, when given, replaces the request's byte cap.
     """
     try:
         store = current.get()
@@ -218,7 +241,7 @@ def evaluate(current: CurrentStore, base_iri: str, request: QueryRequest, bounde
         output_format = RdfFormat.from_media_type(media_type)
     else:
         output_format = QueryResultsFormat.from_media_type(media_type)
-    buffer = CappedBuffer(request.max_bytes)
+    buffer = CappedBuffer(request.max_bytes if max_bytes is None else max_bytes)
     try:
         if bounded:
             buffer.write(results.serialize(format=output_format))

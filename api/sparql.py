@@ -34,7 +34,7 @@ from api.query_ui import render_query_page
 from api.rdf_response import content_type_header, rdf_response, serialize_triples
 from api.request_body import decode_text, graph_iris, parse_content_type, parse_form, read_body, single_value
 from api.service_description import describe_service
-from api.sparql_engine import EngineError, EngineOverloaded, engine_of
+from api.sparql_engine import EngineError, EngineOverloaded, EngineResult, engine_of
 from api.sparql_formats import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
@@ -217,13 +217,14 @@ async def answer_query(request: Request, query: str, parameters: list[tuple[str,
             receive=request.receive,
         )
     except EngineError as error:
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, EngineOverloaded) else None
         if html:
             log.info("%s %s rejected with %d: %s", request.method, request.url.path, error.status, error)
             response = render_error(request, query, error)
-            response.headers.update({**CORS_HEADERS, **(headers or {})})
+            response.headers.update(CORS_HEADERS)
+            if isinstance(error, EngineOverloaded):
+                response.headers["Retry-After"] = str(error.retry_after)
             return response
-        raise ProtocolError(error.status, error.msgid, headers=headers, **error.params) from None
+        raise protocol_error(error) from None
 
     if html:
         body = result.body if isinstance(result.body, bytes) else b"".join([part async for part in result.body])
@@ -241,7 +242,19 @@ async def answer_query(request: Request, query: str, parameters: list[tuple[str,
     if request.method == "HEAD":
         await _close(result.body)
         return Response(headers=headers, media_type=content_type)
-    return StreamingResponse(result.body, headers=headers, media_type=content_type)
+    return streamed_results(result)
+
+
+def streamed_results(result: EngineResult) -> StreamingResponse:
+    """Build the response that streams the results of a query as the engine produces them."""
+    headers = {**CORS_HEADERS, "Vary": "Accept"}
+    return StreamingResponse(result.body, headers=headers, media_type=content_type_header(result.media_type))
+
+
+def protocol_error(error: EngineError) -> ProtocolError:
+    """Return the protocol error that reports an engine error, with `Retry-After` when the engine is overloaded."""
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, EngineOverloaded) else None
+    return ProtocolError(error.status, error.msgid, headers=headers, **error.params)
 
 
 def _head_only(response: Response) -> Response:

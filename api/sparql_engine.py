@@ -9,6 +9,12 @@ EngineOverloaded (503 and Retry-After), as is any query beyond
 whose client disconnects, has its worker killed and replaced, so the
 evaluation really stops. Results are serialised by pyoxigraph in the worker,
 up to `max_result_bytes`.
+
+Two kinds of query run in the web process instead, without the round trip
+to a worker and outside the cap: point lookups (`is_point_query`), whose
+work is bounded by one subject, and queries that ran in at most 10 ms on
+the served generation (api/query_costs.py). Queries with SERVICE are
+rejected, so the engine never calls another server.
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ from typing import AsyncIterator, Awaitable, Callable
 
 from api import query_workers
 from api.metrics import METRICS, SparqlMetrics, shared_metrics
+from api.query_costs import QUICK_BYTES, QueryCosts
 from api.query_workers import CurrentStore, QueryReply, QueryRequest, WorkerProcess, evaluate, is_point_query
+from api.sparql_text import calls_service
 from graph.i18n import N_
 from graph.settings import Settings
-from graph.store import StoreHandle
+from graph.store import StoreHandle, StoreNotBuilt
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +154,17 @@ class QueryAborted(EngineError):
     msgid = N_("The query made its worker process abort, for example by needing more than %(max)s MiB of memory. Narrow it with more specific patterns or a LIMIT, or split it.")
 
 
+class ServiceRefused(EngineError):
+    """The query calls another endpoint with SERVICE, which this endpoint does not do."""
+
+    status = 400
+    code = "service_refused"
+    msgid = N_("Federated queries (SERVICE) are not allowed on this endpoint: query the other endpoint directly, or load its data.")
+
+    def __init__(self) -> None:
+        super().__init__(error="SERVICE")
+
+
 class StoreEmpty(EngineError):
     """No store generation has been published yet."""
 
@@ -231,6 +250,8 @@ class QueryEngine:
         self._workers: set[WorkerProcess] = set()
         self._started = False
         self._local_store = CurrentStore(store_handle.root)
+        self._base_iri = settings.base_uri + "/"
+        self.costs = QueryCosts()
         if metrics is METRICS:
             shared_metrics(settings.metrics_dir)
         self._finalizer = weakref.finalize(self, _stop_workers, self._workers)
@@ -268,6 +289,7 @@ class QueryEngine:
         media_type: str | None,
         timeout: float | None,
         receive: Callable[[], Awaitable[dict]] | None = None,
+        point: bool | None = None,
     ) -> EngineResult:
         """Run a query and return its serialised results.
 
@@ -276,9 +298,10 @@ class QueryEngine:
         media type: the result is written in its best match, else in the
         default of its kind. `timeout` (seconds) may only lower `query_timeout`.
         `receive` is the ASGI receive callable of the request: when given, a
-        client disconnection stops the query.
+        client disconnection stops the query. `point` is whether the query is a point
+        lookup (`is_point_query`), when the caller has checked it already.
 
-        Raises QuerySyntaxError, InvalidQueryRequest, QueryTooLarge,
+        Raises QuerySyntaxError, InvalidQueryRequest, QueryTooLarge, ServiceRefused,
         QueryTimeout, QueryAborted, EngineOverloaded, ResultTooLarge,
         StoreEmpty, ClientDisconnected or EngineError (evaluation failure).
         """
@@ -289,6 +312,8 @@ class QueryEngine:
             size_of_query = len(query.encode("utf-8"))
             if size_of_query > self.settings.max_query_bytes:
                 raise QueryTooLarge(size=size_of_query, max=self.settings.max_query_bytes)
+            if calls_service(query):
+                raise ServiceRefused()
             request = QueryRequest(
                 query,
                 tuple(default_graphs) if default_graphs is not None else None,
@@ -296,7 +321,9 @@ class QueryEngine:
                 media_type,
                 self.settings.max_result_bytes,
             )
-            result = self._run_inline(request) if is_point_query(query) else None
+            if point is None:
+                point = is_point_query(query)
+            result = self._run_inline(request) if point else self._run_known_quick(request, timeout)
             if result is None:
                 result = await self._run(request, self.effective_timeout(timeout), receive)
             kind = result.kind
@@ -327,16 +354,48 @@ class QueryEngine:
         of serialising its result, which the byte cap bounds. The event loop is
         blocked for no longer than that, and the round trip to a worker is saved.
         """
-        inline = QueryRequest(request.query, request.default_graphs, request.named_graphs, request.accept, min(request.max_bytes, INLINE_MAX_BYTES))
-        reply, parts = evaluate(self._local_store, self.settings.base_uri + "/", inline, bounded=True)
-        if reply.outcome == query_workers.TOO_LARGE and inline.max_bytes < request.max_bytes:
+        max_bytes = min(request.max_bytes, INLINE_MAX_BYTES)
+        reply, parts = evaluate(self._local_store, self._base_iri, request, bounded=True, max_bytes=max_bytes)
+        if reply.outcome == query_workers.TOO_LARGE and max_bytes < request.max_bytes:
             return None
         return self._result(request, reply, b"".join(parts))
+
+    def _run_known_quick(self, request: QueryRequest, timeout: float | None) -> EngineResult | None:
+        """Run a query in this process if it ran quickly on the served generation, else return None.
+
+        See api/query_costs.py. The run is measured again, so a query that
+        turns out slower goes back to the workers next time.
+        """
+        generation = self._generation()
+        key = _cost_key(request)
+        if generation is None or not self.costs.is_quick(key, generation, self.effective_timeout(timeout)):
+            return None
+        started = time.perf_counter()
+        max_bytes = min(request.max_bytes, QUICK_BYTES)
+        # The same query over the same generation gives the same result, whose size was measured: bounded.
+        reply, parts = evaluate(self._local_store, self._base_iri, request, bounded=True, max_bytes=max_bytes)
+        if reply.outcome == query_workers.OK:
+            self.costs.record(key, self._local_store.stamp, time.perf_counter() - started, reply.size)
+        else:
+            self.costs.forget(key)
+            if reply.outcome == query_workers.TOO_LARGE and max_bytes < request.max_bytes:
+                return None
+        return self._result(request, reply, b"".join(parts))
+
+    def _generation(self):
+        """Return the stamp of the served generation, or None when there is none yet."""
+        try:
+            self._local_store.get()
+        except StoreNotBuilt:
+            return None
+        return self._local_store.stamp
 
     async def _run(self, request: QueryRequest, timeout: float, receive) -> EngineResult:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        generation = self._generation()
         worker = await self._acquire(loop, min(self.settings.query_queue_wait, timeout))
+        started = time.perf_counter()
 
         watch = _DisconnectWatch(loop, receive, worker) if receive is not None else None
         try:
@@ -361,6 +420,8 @@ class QueryEngine:
             if watch is not None:
                 watch.stop()
         self._release(worker)
+        if reply.outcome == query_workers.OK and generation is not None:
+            self.costs.record(_cost_key(request), generation, time.perf_counter() - started, reply.size)
         return self._result(request, reply, body)
 
     async def _aborted(self, worker: WorkerProcess) -> bool:
@@ -428,6 +489,10 @@ class QueryEngine:
         self.metrics.worker_restarts.inc()
         if self._started:
             self._release(self._spawn())
+
+
+def _cost_key(request: QueryRequest) -> tuple:
+    return (request.query, request.default_graphs, request.named_graphs, request.accept)
 
 
 def engine_of(state) -> QueryEngine:

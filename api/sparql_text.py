@@ -67,6 +67,18 @@ def _keyword(token: Token) -> str | None:
     return token.text.upper() if token.kind == "word" and token.text[0] not in "?$:" else None
 
 
+#: The prologue of a query (PREFIX and BASE declarations, comments) and the keyword of its form, which
+#: the grammar puts right after the prologue. Prefix names outside this pattern are left to `scan`.
+_PROLOGUE_AND_FORM = re.compile(
+    r"""
+    (?:\s|\#[^\n]*|PREFIX\s+[^\W\d][\w.\-]*:\s*<[^<>"{}|^`\\\x00-\x20]*>|PREFIX\s+:\s*<[^<>"{}|^`\\\x00-\x20]*>
+       |BASE\s*<[^<>"{}|^`\\\x00-\x20]*>)*
+    (?P<form>SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:\-])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 def query_form(query: str) -> str | None:
     """Return SELECT, ASK, CONSTRUCT or DESCRIBE for a query, or None when no form is found.
 
@@ -74,12 +86,33 @@ def query_form(query: str) -> str | None:
     'SELECT'
     >>> query_form("PREFIX ask: <http://example.org/> SELECT * {}")
     'SELECT'
+    >>> query_form("PREFIX : <http://example.org/> # CONSTRUCT\\nBASE <http://example.org/> ASK {}")
+    'ASK'
+    >>> query_form("PREFIX é-1: <http://example.org/> DESCRIBE é-1:x")
+    'DESCRIBE'
+    >>> query_form("SELECTED")
     """
+    match = _PROLOGUE_AND_FORM.match(query)
+    if match is not None:
+        return match["form"].upper()
     for token in scan(query):
         keyword = _keyword(token)
         if token.depth == 0 and keyword in QUERY_FORMS:
             return keyword
     return None
+
+
+def calls_service(query: str) -> bool:
+    """Tell whether a query has a SERVICE clause, which would make the engine call another endpoint.
+
+    >>> calls_service("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    True
+    >>> calls_service('SELECT * { ?s <http://example.org/SERVICE> "SERVICE" } # SERVICE')
+    False
+    """
+    if "SERVICE" not in query.upper():
+        return False
+    return any(_keyword(token) == "SERVICE" for token in scan(query))
 
 
 def top_level_keywords(update: str) -> set[str]:

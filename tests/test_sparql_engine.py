@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import http.client
+import http.server
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
@@ -207,14 +209,19 @@ def test_timeout_capped_by_setting(server):
     assert server.engine.effective_timeout(None) == QUERY_TIMEOUT
 
 
+def unseen(query: str) -> str:
+    """Return the query with a comment that makes its text new, so that the engine has no measure of it."""
+    return f"{query} # {uuid.uuid4()}"
+
+
 def test_concurrency_cap_rejects(server):
     with ThreadPoolExecutor(3) as pool:
         busy = [pool.submit(server.query, EXPLOSIVE, timeout="1.2") for _ in range(2)]
         time.sleep(0.3)
-        waiting = pool.submit(server.query, QUICK)
+        waiting = pool.submit(server.query, unseen(QUICK))
         time.sleep(0.1)
         started = time.monotonic()
-        rejected_status, rejected_headers, rejected_body = server.query(QUICK)
+        rejected_status, rejected_headers, rejected_body = server.query(unseen(QUICK))
         rejected_after = time.monotonic() - started
         waited_status, waited_headers, _ = waiting.result()
         busy_statuses = [future.result()[0] for future in busy]
@@ -227,6 +234,68 @@ def test_concurrency_cap_rejects(server):
     assert waited_headers["retry-after"] == "1"
     assert busy_statuses == [503, 503]
     assert server.query(QUICK)[0] == 200
+
+
+def answers_while_workers_busy(server, queries: list[str]) -> list[tuple[int, float]]:
+    """Send each query while both query workers run an explosive query; return their statuses and durations."""
+    answers = []
+    with ThreadPoolExecutor(2) as pool:
+        busy = [pool.submit(server.query, EXPLOSIVE, timeout="1.5") for _ in range(2)]
+        time.sleep(0.4)
+        for query in queries:
+            started = time.monotonic()
+            answers.append((server.query(query)[0], time.monotonic() - started))
+        assert [future.result()[0] for future in busy] == [503, 503]
+    return answers
+
+
+def test_known_quick_query_runs_in_web_process(server):
+    # A query measured as quick on the served generation gets its result while every worker is busy;
+    # a new text is not, and neither is the known one once a write has published a new generation.
+    known = unseen("SELECT ?nom WHERE { ?c <http://rdf.insee.fr/def/geo#codeINSEE> \"56121\" ; <http://rdf.insee.fr/def/geo#nom> ?nom }")
+    for _ in range(3):
+        assert server.query(known)[0] == 200
+
+    (known_status, known_seconds), (new_status, _) = answers_while_workers_busy(server, [known, unseen(QUICK)])
+
+    assert known_status == 200
+    assert known_seconds < 0.2
+    assert new_status == 503
+
+    with write_transaction(server.app.state.settings.store):
+        pass  # publishes a copy of the generation: the same data, measured again
+    [(after_write_status, _)] = answers_while_workers_busy(server, [known])
+
+    assert after_write_status == 503
+    assert server.query(known)[0] == 200
+
+
+def test_service_clause_refused(server):
+    # pyoxigraph would send the SERVICE part to the endpoint it names; here that endpoint counts requests.
+    received = []
+
+    class Endpoint(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            received.append(self.path)
+            self.send_error(500)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    endpoint = http.server.HTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    try:
+        query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{endpoint.server_port}/sparql> {{ ?s ?p ?o }} }}"
+        status, _, body = server.query(query)
+    finally:
+        endpoint.shutdown()
+        endpoint.server_close()
+
+    assert status == 400
+    assert "Federated queries (SERVICE) are not allowed" in body
+    assert received == []
 
 
 def test_memory_cap_stops_query(server):
@@ -316,16 +385,41 @@ def test_point_lookup_inline_matches_worker(server):
     assert server.engine.worker_pids() == pids_before
 
 
-def test_fast_path_matches_full_stack(server):
-    # The fast path leaves requests that accept gzip to the whole middleware stack.
-    for query in (QUICK, "SELEC nothing", "DESCRIBE <http://127.0.0.1:8000/id/commune/56260>"):
-        fast = server.query(query)
-        full = server.query(query, headers={"Accept-Encoding": "gzip"})
+#: GET requests that the lean path takes or leaves to the endpoint: (URL parameters, headers).
+LEAN_PATH_REQUESTS = [
+    ([("query", QUICK)], {}),
+    ([("query", "SELEC nothing")], {}),
+    ([("query", "DESCRIBE <http://127.0.0.1:8000/id/commune/56260>")], {}),
+    ([("query", "SELECT ?p ?o WHERE { <http://127.0.0.1:8000/id/commune/56260> ?p ?o }")], {"Accept": "text/csv"}),
+    ([("query", "SELECT ?c WHERE { ?c ?p ?o } LIMIT 3")], {"Accept": "text/tab-separated-values;q=0.5, application/sparql-results+xml"}),
+    ([("query", "CONSTRUCT WHERE { ?c <http://rdf.insee.fr/def/geo#codeINSEE> ?code } LIMIT 2")], {"Accept": "*/*"}),
+    ([("query", QUICK)], {"Accept": "image/png"}),
+    ([("query", QUICK), ("format", "xml")], {}),
+    ([("query", QUICK), ("output", "csv")], {}),
+    ([("query", QUICK), ("format", "png")], {}),
+    ([("query", QUICK), ("format", ""), ("output", "tsv")], {}),
+    ([("query", QUICK), ("timeout", "2")], {}),
+    ([("query", QUICK), ("timeout", "-1")], {}),
+    ([("query", QUICK), ("query", QUICK)], {}),
+    ([("query", QUICK), ("default-graph-uri", "http://127.0.0.1:8000/graph/geo")], {}),
+    ([("query", QUICK), ("update", "CLEAR ALL")], {}),
+    ([("query", QUICK), ("utm_source", "newsletter")], {}),
+    ([("query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")], {}),
+]
 
-        assert fast[0] == full[0]
-        assert fast[1]["content-type"] == full[1]["content-type"]
-        assert fast[1].get("vary") == full[1].get("vary")
-        assert fast[2] == full[2]
+
+def test_fast_path_matches_full_stack(server):
+    # The lean path and the endpoint functions leave requests that accept gzip to the whole middleware stack.
+    for parameters, headers in LEAN_PATH_REQUESTS:
+        target = "/sparql?" + urlencode(parameters)
+        fast = server.get(target, headers=headers)
+        full = server.get(target, headers={**headers, "Accept-Encoding": "gzip"})
+
+        assert fast[0] == full[0], parameters
+        for name in ("content-type", "vary", "access-control-allow-origin", "access-control-expose-headers", "retry-after"):
+            assert fast[1].get(name) == full[1].get(name), (parameters, name)
+        assert fast[2] == full[2], parameters
+    assert server.get("/sparql?query=ASK%7B%7D%FF")[0] == server.get("/sparql?query=ASK%7B%7D%FF", {"Accept-Encoding": "gzip"})[0] == 400
 
 
 def test_fast_path_html_matches_full_stack(server):
