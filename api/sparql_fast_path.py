@@ -22,6 +22,8 @@ which tests/test_sparql_engine.py checks.
 
 from __future__ import annotations
 
+import codecs
+
 from fastapi import FastAPI
 from starlette.requests import Request
 
@@ -42,7 +44,8 @@ LEAN_PARAMETERS = frozenset((b"query", b"format", b"output", b"timeout"))
 ENDPOINT_PARAMETERS = frozenset((b"update", b"default-graph-uri", b"named-graph-uri"))
 
 _RAW_CORS_HEADERS = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in CORS_HEADERS.items()]
-_HEX_BYTES = {f"{number:02{case}}".encode(): bytes((number,)) for number in range(256) for case in "xX"}
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_HEX_BYTES = {(high + low).encode(): bytes((int(high + low, 16),)) for high in _HEX_DIGITS for low in _HEX_DIGITS}
 
 
 def unquote_plus_strict(value: bytes) -> str:
@@ -52,11 +55,22 @@ def unquote_plus_strict(value: bytes) -> str:
 
     >>> unquote_plus_strict(b"SELECT+%3Fs+%7B%7D+%25zz+%C3%A9")
     'SELECT ?s {} %zz é'
+    >>> unquote_plus_strict(b"%zz+%2B+%4") + unquote_plus_strict(b"a\\\\x41%5C%41")
+    '%zz + %4a\\\\x41\\\\A'
     >>> unquote_plus_strict(b"%FF")
     Traceback (most recent call last):
     ...
     UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte
     """
+    # codecs.escape_decode (undocumented, but CPython's pickle module uses it) decodes `\\xHH` in C, so each
+    # `%` becomes `\\x` once the backslashes of the value are doubled. A `%` without two hex digits makes it
+    # raise ValueError, and the loop below decodes those values as urllib does.
+    try:
+        decoded_bytes, _ = codecs.escape_decode(value.replace(b"\\", b"\\\\").replace(b"%", b"\\x").replace(b"+", b" "))
+        return decoded_bytes.decode("utf-8")
+    except ValueError as error:
+        if isinstance(error, UnicodeDecodeError):
+            raise
     pieces = value.replace(b"+", b" ").split(b"%")
     decoded = [pieces[0]]
     for piece in pieces[1:]:
