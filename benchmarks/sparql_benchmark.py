@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import multiprocessing
 import os
 import random
@@ -244,17 +245,36 @@ def territory_codes(store: Path) -> dict[str, list[str]]:
     return codes
 
 
-def web_server_command(server: str, port: int, workers: int) -> list[str]:
-    """Return the command that serves our app as `datatheque serve` does, under granian or uvicorn."""
+def web_server_command(server: str, port: int, workers: int, factory: str = "api.app:create_app", log_config: Path | None = None) -> list[str]:
+    """Return the command that serves an app factory (default: ours) as `datatheque serve` does, under granian or uvicorn.
+
+    `log_config` is a JSON `logging.config.dictConfig` file, as `datatheque serve` configures its web processes.
+    """
+    logging_options = ["--log-config", str(log_config)] if log_config else []
     if server == "granian":
         return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers), "--loop", "uvloop", "--log-level", "warning", "--no-access-log", "api.app:create_app"]
-    return [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+                "--workers", str(workers), "--loop", "uvloop", "--no-access-log", *logging_options, factory]
+    return [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log", *logging_options]
 
 
-def start_servers(store: Path, oxigraph: str, web_servers: list[str], workers: int, scratch: Path) -> dict[str, tuple[subprocess.Popen, int, str]]:
-    """Start our app under each web server, and `oxigraph serve-read-only` on a copy of the same generation (last)."""
+def write_log_config(server: str, scratch: Path) -> Path:
+    """Write the logging configuration of `datatheque serve` for a web server, its app log in `scratch`, and return its path."""
+    from api.web_server import logging_config
+
+    if server == "granian":
+        from granian.log import LOGGING_CONFIG
+    else:
+        from uvicorn.config import LOGGING_CONFIG
+    path = scratch / f"logging-{server}.json"
+    path.write_text(json.dumps(logging_config(LOGGING_CONFIG, scratch / f"datatheque-{server}.log")), "utf-8")
+    return path
+
+
+def start_servers(
+    store: Path, oxigraph: str, web_servers: list[str], workers: int, scratch: Path, floor: bool = False
+) -> dict[str, tuple[subprocess.Popen, int, str]]:
+    """Start our app under each web server, the plain app under the first if `floor`, and `oxigraph serve-read-only` on a copy of the same generation (last)."""
     from graph.store import current_generation
 
     # The timeout and the wait for a free worker are raised, because `oxigraph serve` has neither: slow queries
@@ -269,8 +289,14 @@ def start_servers(store: Path, oxigraph: str, web_servers: list[str], workers: i
     servers = {}
     for server in web_servers:
         port = free_port()
-        process = subprocess.Popen(web_server_command(server, port, workers), cwd=PROJECT_ROOT, env=environment)
+        command = web_server_command(server, port, workers, log_config=write_log_config(server, scratch))
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment)
         servers[f"datatheque ({server})"] = (process, port, "/sparql")
+    if floor:
+        port = free_port()
+        command = web_server_command(web_servers[0], port, workers, factory="plain_sparql_app:create_app")
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**environment, "PYTHONPATH": f"{PROJECT_ROOT / 'benchmarks'}:{PROJECT_ROOT}"})
+        servers[f"plain app ({web_servers[0]})"] = (process, port, "/sparql")
     copy = scratch / "oxigraph"
     shutil.copytree(current_generation(store), copy)
     oxigraph_port = free_port()
@@ -347,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="web processes of our app (default: CPU cores)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4], help="concurrent clients (default: 1 4)")
     parser.add_argument("--seconds", type=int, default=5, help="measured seconds per query, server and client count, in one-second slices taken in turns")
+    parser.add_argument("--floor", action="store_true", help="also serve benchmarks/plain_sparql_app.py, pyoxigraph behind the first web server with no checks")
     parser.add_argument("--queries", nargs="+", default=list(QUERIES), choices=list(QUERIES), help="query kinds to run")
     args = parser.parse_args(argv)
 
@@ -356,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(codes['code'])} communes, {len(codes['dep'])} départements in {args.store}; {os.cpu_count()} CPU cores; {args.workers} web processes per server", file=sys.stderr)
 
     with tempfile.TemporaryDirectory() as scratch:
-        servers = start_servers(args.store, args.oxigraph, args.server, args.workers, Path(scratch))
+        servers = start_servers(args.store, args.oxigraph, args.server, args.workers, Path(scratch), floor=args.floor)
         processes = [process for process, _, _ in servers.values()]
         try:
             for _, port, path in servers.values():
@@ -367,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                 processes.append(peer[0])
                 wait_until_ready(peer[1], peer[2], timeout=900)
                 print()
-                compare({name: servers[name] for name in servers if name != "oxigraph"} | {"rdflib-endpoint": peer}, args.rdflib_queries, args.clients, args.seconds, codes)
+                ours = {name: servers[name] for name in servers if name.startswith("datatheque")}
+                compare(ours | {"rdflib-endpoint": peer}, args.rdflib_queries, args.clients, args.seconds, codes)
         finally:
             stop(processes)
     return 0

@@ -101,6 +101,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: The log file of the CLI and of the web processes, beside the store.
+LOG_FILE_NAME = "datatheque.log"
 
 
 def configure_logging(verbose: bool, log_file: Path | None = None) -> None:
@@ -141,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.verbose)
         console("Configuration error: %(error)s", error=str(error))
         return 2
-    configure_logging(args.verbose, settings.store.parent / "datatheque.log")
+    configure_logging(args.verbose, settings.store.parent / LOG_FILE_NAME)
 
     from graph import commands
 

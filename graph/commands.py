@@ -103,9 +103,10 @@ def run_serve(settings: Settings, args: argparse.Namespace, console) -> int:
             return status
 
     from api.web_server import serve
+    from graph.cli import LOG_FILE_NAME
 
     console("Datathèque served at http://%(host)s:%(port)s/ (base IRI: %(base)s)", base=settings.base_uri, host=settings.host, port=str(settings.port))
-    serve(settings, args.config)
+    serve(settings, args.config, log_file=None if args.verbose else settings.store.parent / LOG_FILE_NAME)
     return 0
 
 

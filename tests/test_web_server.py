@@ -76,6 +76,8 @@ def store_root(tmp_path_factory):
 def test_serve_sums_metrics(server, store_root, tmp_path):
     port = free_port()
     log_path = tmp_path / "serve.log"
+    app_log = store_root.parent / "datatheque.log"
+    app_log_start = app_log.stat().st_size if app_log.exists() else 0
     environment = {**os.environ, "DATATHEQUE_SERVER": server, "DATATHEQUE_WEB_WORKERS": "2", "DATATHEQUE_QUERY_WORKERS": "1"}
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
@@ -108,3 +110,8 @@ def test_serve_sums_metrics(server, store_root, tmp_path):
         assert "Started worker-2" in log
     else:
         assert log.count("Started server process") == 2
+    # Every web process writes one line per query to the app's log file.
+    app_lines = app_log.read_bytes()[app_log_start:].decode("utf-8").splitlines()
+    query_lines = [line for line in app_lines if " api.sparql_engine: query ok in " in line]
+    assert len(query_lines) == REQUESTS + 1
+    assert all(line.endswith(QUICK) for line in query_lines)
