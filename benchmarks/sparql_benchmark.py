@@ -245,7 +245,7 @@ def territory_codes(store: Path) -> dict[str, list[str]]:
     return codes
 
 
-def web_server_command(server: str, port: int, workers: int, factory: str = "api.app:create_app", log_config: Path | None = None) -> list[str]:
+def web_server_command(server: str, port: int, workers: int, factory: str = "api.web_server:create_web_app", log_config: Path | None = None) -> list[str]:
     """Return the command that serves an app factory (default: ours) as `datatheque serve` does, under granian or uvicorn.
 
     `log_config` is a JSON `logging.config.dictConfig` file, as `datatheque serve` configures its web processes.
@@ -394,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                 processes.append(peer[0])
                 wait_until_ready(peer[1], peer[2], timeout=900)
                 print()
-                ours = {name: servers[name] for name in servers if name.startswith("datatheque")}
+                # oxigraph's own ratio to rdflib-endpoint shows how much of ours is pyoxigraph's.
+                ours = {name: servers[name] for name in servers if name.startswith("datatheque") or name == "oxigraph"}
                 compare(ours | {"rdflib-endpoint": peer}, args.rdflib_queries, args.clients, args.seconds, codes)
         finally:
             stop(processes)

@@ -7,6 +7,7 @@ small real store (947 triples of Morbihan communes) and talks to it over HTTP.
 from __future__ import annotations
 
 import http.client
+import logging
 import os
 import socket
 import subprocess
@@ -17,7 +18,8 @@ from urllib.parse import urlencode
 import pytest
 from pyoxigraph import NamedNode, RdfFormat
 
-from api.web_server import web_processes
+from api.web_server import LOG_FLUSH_INTERVAL, BufferedFileHandler, LogFormatter, web_processes
+from graph.cli import LOG_FORMAT
 from graph.settings import PROJECT_ROOT, WEB_SERVERS, SettingsError
 from graph.store import write_transaction
 from tests.conftest import FIXTURES, make_settings
@@ -61,6 +63,37 @@ def metric_value(text: str, sample: str) -> float:
         if name == sample:
             return float(value)
     return 0.0
+
+
+def test_log_formatter_matches_standard():
+    standard = logging.Formatter(LOG_FORMAT)
+    cached = LogFormatter(LOG_FORMAT)
+    records = [
+        logging.LogRecord("api.sparql_engine", logging.INFO, "", 0, "query %s in %.1f ms", ("ok", 0.25), None)
+        for _ in range(3)
+    ]
+    records[1].created += 0.999
+    records[2].created += 3600.5
+
+    assert [cached.format(record) for record in records] == [standard.format(record) for record in records]
+
+
+def test_buffered_log_writes_lines(tmp_path):
+    path = tmp_path / "app.log"
+    handler = BufferedFileHandler(str(path))
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    try:
+        handler.handle(logging.LogRecord("api", logging.INFO, "", 0, "query one", None, None))
+        handler.handle(logging.LogRecord("api", logging.WARNING, "", 0, "worker killed", None, None))
+        at_once = path.read_text("utf-8")
+        handler.handle(logging.LogRecord("api", logging.INFO, "", 0, "query two", None, None))
+        time.sleep(LOG_FLUSH_INTERVAL * 3)
+        later = path.read_text("utf-8")
+    finally:
+        handler.close()
+
+    assert at_once == "INFO query one\nWARNING worker killed\n"
+    assert later == at_once + "INFO query two\n"
 
 
 @pytest.fixture(scope="module")
