@@ -7,7 +7,8 @@ a word) at random, so repeated requests are not the same query. For each
 query kind and client count the script prints the throughput of each
 server, their ratio, and the p50 and p99 latencies. Our app runs under each
 web server given by `--server` (granian and uvicorn by default), each measured
-against `oxigraph serve` in the same turns.
+against `oxigraph serve` in the same turns. With `--floor`, a plain app that
+only calls pyoxigraph (benchmarks/plain_sparql_app.py) is measured too.
 
 Setup and run (see benchmarks/README.md):
 
