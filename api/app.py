@@ -10,7 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from api.metrics import RequestMetricsMiddleware
 from api.not_found import http_error_page
-from api.sparql_fast_path import SparqlApp
+from api.sparql_fast_path import COMPRESSION_MINIMUM_SIZE, SparqlApp
 
 from graph.settings import Settings, load_settings
 from graph.store import StoreHandle
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers.ROUTERS:
         app.include_router(router)
     # Pages and RDF documents are compressed for clients that send Accept-Encoding: gzip.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=COMPRESSION_MINIMUM_SIZE)
     # Counts the /sparql responses that go through the stack; SparqlApp counts the queries it takes itself.
     app.add_middleware(RequestMetricsMiddleware)
     app.add_exception_handler(StarletteHTTPException, http_error_page)

@@ -38,5 +38,6 @@ def error_response(request: Request, error: ProtocolError) -> PlainTextResponse:
     language = request_language(request)
     text = translate(error.message, language, error.params)
     log.info("%s %s rejected with %d: %s", request.method, request.url.path, error.status, error)
-    headers = {**CORS_HEADERS, **error.headers}
+    # The message is in the language of the request, which Accept-Language or the `lang` cookie may choose.
+    headers = {**CORS_HEADERS, "Vary": "Accept, Accept-Language, Cookie", "Content-Language": language, **error.headers}
     return PlainTextResponse(text + "\n", status_code=error.status, headers=headers)

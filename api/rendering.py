@@ -75,6 +75,7 @@ def render(
     }
     body = environment.get_template(template).render(values)
     response = HTMLResponse(body, status_code=status_code, headers=headers)
+    response.headers.setdefault("Content-Language", language)
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != chosen:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")

@@ -36,7 +36,7 @@ from api.metrics import METRICS, SparqlMetrics, shared_metrics
 from api.query_costs import QUICK_BYTES, QueryCosts
 from api.query_workers import CurrentStore, QueryReply, QueryRequest, WorkerProcess, evaluate, is_point_query
 from api.sparql_text import calls_service
-from graph.i18n import N_
+from graph.i18n import N_, localized
 from graph.settings import Settings
 from graph.store import StoreHandle, StoreNotBuilt
 
@@ -67,7 +67,7 @@ class EngineError(Exception):
 
     def __init__(self, message: str | None = None, **params: object) -> None:
         self.params = params if params else {"error": message or ""}
-        self.message = self.msgid % self.params
+        self.message = self.msgid % localized(self.params, "en")
         super().__init__(self.message)
 
 
@@ -403,7 +403,7 @@ class QueryEngine:
                 reply, body = await worker.exchange(loop, request)
         except TimeoutError:
             self._replace(worker, "timed out")
-            raise QueryTimeout(timeout=f"{timeout:g}", max=f"{self.settings.query_timeout:g}") from None
+            raise QueryTimeout(timeout=float(timeout), max=float(self.settings.query_timeout)) from None
         except asyncio.CancelledError:
             self._replace(worker, "was cancelled")
             raise

@@ -98,9 +98,22 @@ def gettext_for(language: str):
 
 
 def translate(message: str, language: str, params: Mapping[str, object] | None = None) -> str:
-    """Translate a msgid and format it with %-style params."""
+    """Translate a msgid and format it with %-style params, floats written in the language's way.
+
+    >>> translate("%(seconds)s s", "fr", {"seconds": 0.5}), translate("%(seconds)s s", "en", {"seconds": 60.0})
+    ('0,5 s', '60 s')
+    """
     text = gettext_for(language)(message)
-    return text % params if params else text
+    return text % localized(params, language) if params else text
+
+
+def localized(params: Mapping[str, object], language: str) -> dict[str, object]:
+    """Return the params with each float written for the language (`0,5` in French); other values stay as they are.
+
+    >>> localized({"timeout": 60.0, "size": 50000, "name": "query"}, "en")
+    {'timeout': '60', 'size': 50000, 'name': 'query'}
+    """
+    return {name: format_decimal(value, locale=language) if isinstance(value, float) else value for name, value in params.items()}
 
 
 def ngettext(singular: str, plural: str, count: int, language: str, params: Mapping[str, object] | None = None) -> str:
@@ -114,7 +127,7 @@ def ngettext(singular: str, plural: str, count: int, language: str, params: Mapp
     '0 records'
     """
     catalogue = translations(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-    return catalogue.ngettext(singular, plural, count) % {"count": count, **(params or {})}
+    return catalogue.ngettext(singular, plural, count) % localized({"count": count, **(params or {})}, language)
 
 
 def format_number(value: int | float, language: str) -> str:
