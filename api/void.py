@@ -2,7 +2,10 @@
 
 It gives the SPARQL endpoint, the triples of the whole dataset and of each
 named graph, the vocabularies used, example resources and, for each named
-graph, its dump: the Graph Store URL that returns it whole.
+graph, its dump: the Graph Store URL that returns it whole. It comes in
+Turtle (the default), N-Triples, JSON-LD or RDF/XML by Accept or `format=`,
+and as an HTML page for browsers, whose Accept ranks HTML first, or with
+`format=html`.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from pyoxigraph import Literal, NamedNode, Triple
 
+from api import http_cache
 from api.cors import preflight_response
 from api.dataset_statistics import STATISTICS, DatasetStatistics
+from api.describe import site_path
 from api.protocol_errors import ProtocolError, error_response
 from api.rdf_response import rdf_response, serialize_triples
-from api.sparql_formats import GRAPH_ALIASES, GRAPH_MEDIA_TYPES, negotiate
+from api.rendering import render
+from api.sparql_formats import GRAPH_ALIASES, GRAPH_MEDIA_TYPES, HTML_FORMAT_NAMES, HTML_MEDIA_TYPES, UnknownFormat, choose_media_type, negotiate
 from graph.i18n import N_
 from graph.store import StoreNotBuilt
 
@@ -81,22 +87,72 @@ def describe_dataset(base_uri: str, statistics: DatasetStatistics) -> list[Tripl
     return triples
 
 
+#: Names and `format=` values of the RDF versions that the HTML page links to.
+ALTERNATES = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdf"))
+
+
+def _media_type(request: Request) -> str:
+    """Return the media type to serve, from `format=` or Accept (an HTML type for the page). Raises ProtocolError."""
+    format_parameter = request.query_params.get("format")
+    if format_parameter:
+        if format_parameter.strip().lower() in HTML_FORMAT_NAMES:
+            return HTML_MEDIA_TYPES[0]
+        try:
+            return choose_media_type("DESCRIBE", None, format_parameter)
+        except UnknownFormat:
+            raise ProtocolError(
+                400,
+                N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
+                value=format_parameter,
+                formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
+            ) from None
+    # The RDF types come first, so `*/*` and no Accept give Turtle, and HTML only wins when it is ranked higher.
+    media_type = negotiate(request.headers.get("accept"), GRAPH_MEDIA_TYPES + HTML_MEDIA_TYPES, GRAPH_ALIASES)
+    if media_type is None:
+        raise ProtocolError(
+            406,
+            N_("No acceptable format: this resource is available as %(formats)s."),
+            formats=", ".join(GRAPH_MEDIA_TYPES + HTML_MEDIA_TYPES),
+        )
+    return media_type
+
+
+def _page(request: Request, base_uri: str, statistics: DatasetStatistics) -> Response:
+    """Render the VoID description as an HTML page in the request's language."""
+    graphs = [
+        {
+            "iri": graph.iri,
+            "triples": graph.triples,
+            "dump_href": site_path(dump_url(base_uri, graph.iri), base_uri),
+            "examples": [{"iri": example, "href": site_path(example, base_uri) or example} for example in graph.examples],
+        }
+        for graph in statistics.graphs
+    ]
+    context = {
+        "endpoint": base_uri + "/sparql",
+        "endpoint_href": "/sparql",
+        "triples": statistics.triples,
+        "uri_space": base_uri + URI_SPACE,
+        "graphs": graphs,
+        "vocabularies": statistics.vocabularies,
+        "alternates": [(name, choose_media_type("DESCRIBE", None, value), f"{VOID_PATH}?format={value}") for name, value in ALTERNATES],
+    }
+    response = render(request, "void.html", context, headers={"Vary": "Accept, Accept-Language, Cookie"})
+    return http_cache.for_method(request, response)
+
+
 @router.api_route(VOID_PATH, methods=["GET", "HEAD"])
 def void_description(request: Request) -> Response:
-    """Serve the VoID description in Turtle, N-Triples, JSON-LD or RDF/XML, by Accept."""
+    """Serve the VoID description in Turtle, N-Triples, JSON-LD or RDF/XML, or as an HTML page."""
     try:
-        media_type = negotiate(request.headers.get("accept"), GRAPH_MEDIA_TYPES, GRAPH_ALIASES)
-        if media_type is None:
-            raise ProtocolError(
-                406,
-                N_("No acceptable format: this resource is available as %(formats)s."),
-                formats=", ".join(GRAPH_MEDIA_TYPES),
-            )
+        media_type = _media_type(request)
         settings = request.app.state.settings
         try:
             statistics = STATISTICS.get(request.app.state.store, settings.base_uri + URI_SPACE)
         except StoreNotBuilt:
             raise ProtocolError(503, N_("The store is empty: run `datatheque build` first.")) from None
+        if media_type in HTML_MEDIA_TYPES:
+            return _page(request, settings.base_uri, statistics)
         body = serialize_triples(describe_dataset(settings.base_uri, statistics), media_type)
         return rdf_response(body, media_type, head=request.method == "HEAD")
     except ProtocolError as error:

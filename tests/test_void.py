@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
+from babel.numbers import format_decimal
 from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store, parse
 
 from tests.conftest import BASE
@@ -88,6 +89,37 @@ def test_void_formats(client, accept, rdf_format) -> None:
 
 def test_void_not_acceptable(client) -> None:
     assert client.get("/.well-known/void", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/.well-known/void", params={"format": "png"}).status_code == 400
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("accept", [BROWSER, "text/html"])
+def test_void_page_for_browsers(client, bundled_store, accept) -> None:
+    response = client.get("/.well-known/void", headers={"Accept": accept})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-language"] == "fr"
+    assert "Accept-Language" in response.headers["vary"]
+    assert '<html lang="fr">' in response.text
+    assert "Graphes nommés" in response.text
+    for graph, size in graph_sizes(bundled_store).items():
+        assert f"<code>{graph}</code>" in response.text
+        assert format_decimal(size, locale="fr") in response.text
+        assert f'href="/store?graph={quote(graph, safe="")}"' in response.text
+
+
+def test_void_page_links_formats(client) -> None:
+    page = client.get("/.well-known/void", params={"format": "html", "lang": "en"}, headers={"Accept": "text/turtle"})
+    turtle = client.get("/.well-known/void", params={"format": "ttl"}, headers={"Accept": BROWSER})
+
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.text
+    assert 'href="/.well-known/void?format=jsonld"' in page.text
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert client.get("/.well-known/void", headers={"Accept": "*/*"}).headers["content-type"].startswith("text/turtle")
 
 
 def test_service_description_graphs(client, bundled_store) -> None:
