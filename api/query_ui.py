@@ -14,6 +14,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from api.rendering import render, request_language
 from api.sparql_examples import EXAMPLES
 from api.void import VOID_PATH
+from babel.numbers import get_decimal_symbol
+
 from graph.i18n import N_, translate
 
 router = APIRouter()
@@ -40,6 +42,27 @@ YASGUI_WORDS = {
 }
 
 
+#: Other words that YASGUI 4.6 writes in English, in its text, titles, ARIA labels and placeholders. The page
+#: replaces each one that is the whole text of a node or attribute by its translation, as YASGUI adds them.
+YASGUI_LABELS = (
+    N_("Settings"), N_("Request method"), N_("Accept Headers"), N_("Ask / Select"), N_("Construct / Describe"),
+    N_("Arguments"), N_("Header Arguments"), N_("Default Graphs"), N_("Named Graphs"), N_("Page size:"),
+    N_("Simple view"), N_("Ellipse"), N_("Add a new tab"), N_("Add tab"), N_("Close tab"), N_("Close settings"),
+    N_("Open settings"), N_("Clear endpoint"), N_("Share query"), N_("Run query"), N_("Download Results"),
+    N_("Download result"), N_("Filter query results"), N_("First"), N_("Last"), N_("Next"), N_("Previous"),
+    N_("pagination"),
+)
+#: YASGUI words with a value in them: a JavaScript regular expression, and the translation with `%s` where each
+#: captured value goes (decimal numbers are written with the language's decimal symbol).
+YASGUI_PATTERNS = (
+    ("^Shows (.+) view$", N_("Shows the %s view")),
+    ("^View documentation of (.+)$", N_("Documentation of the %s view")),
+    ("^(.+): Activate to sort$", N_("%s: sort by this column")),
+    ("^(\\d+) results in ([\\d.]+) seconds?$", N_("%s results in %s s")),
+    ("^(\\d+) result in ([\\d.]+) seconds?$", N_("%s result in %s s")),
+)
+
+
 def render_query_page(request: Request) -> HTMLResponse:
     """Render the YASGUI page of the endpoint in the site's layout and the request's language."""
     settings = request.app.state.settings
@@ -51,6 +74,9 @@ def render_query_page(request: Request) -> HTMLResponse:
         "static_url": YASGUI_PATH,
         "examples": examples,
         "yasgui_words": {key: translate(word, language) for key, word in YASGUI_WORDS.items()},
+        "yasgui_labels": {label: translate(label, language) for label in YASGUI_LABELS},
+        "yasgui_patterns": [(pattern, translate(template, language)) for pattern, template in YASGUI_PATTERNS],
+        "decimal_symbol": get_decimal_symbol(language),
     }
     description = settings.base_uri + "/sparql"
     headers = {

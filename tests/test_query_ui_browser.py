@@ -6,11 +6,27 @@ skipped, as that module is, when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
+from api.query_ui import YASGUI_LABELS
 from api.sparql_examples import EXAMPLES
+from graph.i18n import translate
 from tests.conftest import BASE
 from tests.test_browser import browser, server_url  # noqa: F401 (pytest fixtures)
+
+
+#: The English YASGUI words (the argument) still in the page's text, titles, ARIA labels or placeholders.
+ENGLISH_WORDS_SCRIPT = """(words) => {
+  const found = new Set();
+  const root = document.getElementById("yasgui");
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) { if (words.includes(walker.currentNode.textContent.trim())) found.add(walker.currentNode.textContent.trim()); }
+  root.querySelectorAll("[title], [aria-label], [placeholder]").forEach((element) => {
+    ["title", "aria-label", "placeholder"].forEach((name) => { if (words.includes(element.getAttribute(name))) found.add(element.getAttribute(name)); });
+  });
+  return Array.from(found);
+}"""
 
 
 def test_yasgui_runs_example(server_url, browser, bundled_store) -> None:  # noqa: F811
@@ -48,5 +64,10 @@ def test_yasgui_labels_french(server_url, browser) -> None:  # noqa: F811
     assert "Tableau" in selectors
     assert "Réponse brute" in selectors
     assert "Table" not in selectors.split()
+    assert re.search(r"\b10 résultats en \d+,\d+ s\b", page.inner_text("#yasgui"))
+    page.click("[aria-label='Ouvrir les paramètres']")
+    page.wait_for_selector("text=Méthode de la requête")
+    english = page.evaluate(ENGLISH_WORDS_SCRIPT, [label for label in YASGUI_LABELS if translate(label, "fr") != label])
+    assert english == []
     assert errors == []
     page.close()
