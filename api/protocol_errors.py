@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.cors import CORS_HEADERS
 from api.rendering import request_language
-from graph.i18n import translate
+from graph.i18n import localized, translate
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class ProtocolError(Exception):
     """A request the endpoint rejects: an HTTP status and an English msgid formatted with `params`."""
 
     def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None, **params: object) -> None:
-        super().__init__(message % params if params else message)
+        super().__init__(message % localized(params, "en") if params else message)
         self.status = status
         self.message = message
         self.params = params

@@ -50,7 +50,7 @@ YASGUI_LABELS = (
     N_("Simple view"), N_("Ellipse"), N_("Add a new tab"), N_("Add tab"), N_("Close tab"), N_("Close settings"),
     N_("Open settings"), N_("Clear endpoint"), N_("Share query"), N_("Run query"), N_("Download Results"),
     N_("Download result"), N_("Filter query results"), N_("First"), N_("Last"), N_("Next"), N_("Previous"),
-    N_("pagination"),
+    N_("pagination"), N_("All"),
 )
 #: YASGUI words with a value in them: a JavaScript regular expression, and the translation with `%s` where each
 #: captured value goes (decimal numbers are written with the language's decimal symbol).

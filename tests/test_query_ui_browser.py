@@ -65,6 +65,7 @@ def test_yasgui_labels_french(server_url, browser) -> None:  # noqa: F811
     assert "Réponse brute" in selectors
     assert "Table" not in selectors.split()
     assert re.search(r"\b10 résultats en \d+,\d+ s\b", page.inner_text("#yasgui"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.click("[aria-label='Ouvrir les paramètres']")
     page.wait_for_selector("text=Méthode de la requête")
     english = page.evaluate(ENGLISH_WORDS_SCRIPT, [label for label in YASGUI_LABELS if translate(label, "fr") != label])
