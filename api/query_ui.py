@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.numbers import get_decimal_symbol
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.rendering import render, request_language
 from api.sparql_examples import EXAMPLES
 from api.void import VOID_PATH
-from babel.numbers import get_decimal_symbol
-
 from graph.i18n import N_, translate
 
 router = APIRouter()

@@ -28,7 +28,6 @@ from fastapi.responses import StreamingResponse
 from api.auth import authenticate
 from api.cors import CORS_HEADERS, preflight_response
 from api.dataset_statistics import STATISTICS
-from api.negotiation import best_match
 from api.protocol_errors import ProtocolError, error_response
 from api.query_ui import render_query_page
 from api.rdf_response import content_type_header, rdf_response, serialize_triples
@@ -39,6 +38,7 @@ from api.sparql_formats import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
     UnknownFormat,
+    choose_description_type,
     choose_media_type,
     is_graph_form,
     prefers_html,
@@ -270,18 +270,15 @@ async def _close(body) -> None:
 
 async def _describe_service(request: Request, parameters: list[tuple[str, str]]) -> Response:
     format_parameter = single_value(parameters, "format") or single_value(parameters, "output")
-    if format_parameter:
-        try:
-            media_type = choose_media_type("DESCRIBE", None, format_parameter)
-        except UnknownFormat:
-            raise ProtocolError(
-                400,
-                N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
-                value=format_parameter,
-                formats=", ".join(GRAPH_MEDIA_TYPES),
-            ) from None
-    else:
-        media_type = best_match(request.headers.get("accept"), list(GRAPH_MEDIA_TYPES) + list(HTML_TYPES))
+    try:
+        media_type = choose_description_type(request.headers.get("accept"), format_parameter)
+    except UnknownFormat:
+        raise ProtocolError(
+            400,
+            N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
+            value=format_parameter,
+            formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
+        ) from None
     if media_type in HTML_TYPES:
         response = render_query_page(request)
         response.headers.update(CORS_HEADERS)

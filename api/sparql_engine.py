@@ -154,11 +154,11 @@ class QueryAborted(EngineError):
     msgid = N_("The query made its worker process abort, for example by needing more than %(max)s MiB of memory. Narrow it with more specific patterns or a LIMIT, or split it.")
 
 
-class ServiceRefused(EngineError):
+class ServiceRejected(EngineError):
     """The query calls another endpoint with SERVICE, which this endpoint does not do."""
 
     status = 400
-    code = "service_refused"
+    code = "service_rejected"
     msgid = N_("Federated queries (SERVICE) are not allowed on this endpoint: query the other endpoint directly, or load its data.")
 
     def __init__(self) -> None:
@@ -301,7 +301,7 @@ class QueryEngine:
         client disconnection stops the query. `point` is whether the query is a point
         lookup (`is_point_query`), when the caller has checked it already.
 
-        Raises QuerySyntaxError, InvalidQueryRequest, QueryTooLarge, ServiceRefused,
+        Raises QuerySyntaxError, InvalidQueryRequest, QueryTooLarge, ServiceRejected,
         QueryTimeout, QueryAborted, EngineOverloaded, ResultTooLarge,
         StoreEmpty, ClientDisconnected or EngineError (evaluation failure).
         """
@@ -313,7 +313,7 @@ class QueryEngine:
             if size_of_query > self.settings.max_query_bytes:
                 raise QueryTooLarge(size=size_of_query, max=self.settings.max_query_bytes)
             if calls_service(query):
-                raise ServiceRefused()
+                raise ServiceRejected()
             request = QueryRequest(
                 query,
                 tuple(default_graphs) if default_graphs is not None else None,
@@ -354,11 +354,8 @@ class QueryEngine:
         of serialising its result, which the byte cap bounds. The event loop is
         blocked for no longer than that, and the round trip to a worker is saved.
         """
-        max_bytes = min(request.max_bytes, INLINE_MAX_BYTES)
-        reply, parts = evaluate(self._local_store, self._base_iri, request, bounded=True, max_bytes=max_bytes)
-        if reply.outcome == query_workers.TOO_LARGE and max_bytes < request.max_bytes:
-            return None
-        return self._result(request, reply, b"".join(parts))
+        evaluated = self._evaluate_here(request, INLINE_MAX_BYTES)
+        return None if evaluated is None else self._result(request, *evaluated)
 
     def _run_known_quick(self, request: QueryRequest, timeout: float | None) -> EngineResult | None:
         """Run a query in this process if it ran quickly on the served generation, else return None.
@@ -371,16 +368,26 @@ class QueryEngine:
         if generation is None or not self.costs.is_quick(key, generation, self.effective_timeout(timeout)):
             return None
         started = time.perf_counter()
-        max_bytes = min(request.max_bytes, QUICK_BYTES)
-        # The same query over the same generation gives the same result, whose size was measured: bounded.
-        reply, parts = evaluate(self._local_store, self._base_iri, request, bounded=True, max_bytes=max_bytes)
-        if reply.outcome == query_workers.OK:
-            self.costs.record(key, self._local_store.stamp, time.perf_counter() - started, reply.size)
-        else:
+        evaluated = self._evaluate_here(request, QUICK_BYTES)
+        if evaluated is None or evaluated[0].outcome != query_workers.OK:
             self.costs.forget(key)
-            if reply.outcome == query_workers.TOO_LARGE and max_bytes < request.max_bytes:
-                return None
-        return self._result(request, reply, b"".join(parts))
+        else:
+            self.costs.record(key, self._local_store.stamp, time.perf_counter() - started, evaluated[0].size)
+        return None if evaluated is None else self._result(request, *evaluated)
+
+    def _evaluate_here(self, request: QueryRequest, max_bytes: int) -> tuple[QueryReply, bytes] | None:
+        """Evaluate a query in this process, its result capped at `max_bytes`.
+
+        Returns None when the result passes that cap but not the request's own,
+        so that a worker computes it again. The query's work is bounded (a point
+        lookup, or a query measured as quick), so pyoxigraph serialises the
+        result in one call and its size is checked after.
+        """
+        cap = min(request.max_bytes, max_bytes)
+        reply, parts = evaluate(self._local_store, self._base_iri, request, bounded=True, max_bytes=cap)
+        if reply.outcome == query_workers.TOO_LARGE and cap < request.max_bytes:
+            return None
+        return reply, b"".join(parts)
 
     def _generation(self):
         """Return the stamp of the served generation, or None when there is none yet."""

@@ -142,6 +142,26 @@ def prefers_html(form: str | None, accept: str | None, format_parameter: str | N
     return negotiate(accept, offers + HTML_MEDIA_TYPES, aliases) in HTML_MEDIA_TYPES
 
 
+def choose_description_type(accept: str | None, format_parameter: str | None = None) -> str | None:
+    """Return the media type of a description served in RDF or as an HTML page, or None when none is acceptable.
+
+    `format=` comes first (`html` for the page). Otherwise Accept is negotiated
+    with the RDF types offered first, so no Accept or `*/*` gives Turtle, and
+    HTML wins only when it is ranked higher, as browsers rank it. Raises
+    UnknownFormat when `format_parameter` names no format of a graph.
+
+    >>> choose_description_type("text/html,application/xml;q=0.9,*/*;q=0.8"), choose_description_type("*/*")
+    ('text/html', 'text/turtle')
+    >>> choose_description_type("text/html", format_parameter="jsonld")
+    'application/ld+json'
+    """
+    if format_parameter:
+        if format_parameter.strip().lower() in HTML_FORMAT_NAMES:
+            return HTML_MEDIA_TYPES[0]
+        return choose_media_type("DESCRIBE", None, format_parameter)
+    return negotiate(accept, GRAPH_MEDIA_TYPES + HTML_MEDIA_TYPES, GRAPH_ALIASES)
+
+
 def _from_format_parameter(value: str, graph: bool, offers: tuple[str, ...], aliases: dict[str, str]) -> str:
     if value in FORMAT_NAMES:
         chosen = FORMAT_NAMES[value][1 if graph else 0]

@@ -28,7 +28,7 @@ from api.auth import authenticate, authorize
 from api.cors import CORS_HEADERS
 from api.protocol_errors import ProtocolError
 from api.request_body import graph_iris
-from api.sparql_engine import ServiceRefused
+from api.sparql_engine import ServiceRejected
 from api.sparql_text import add_using_clauses, calls_service, top_level_keywords
 from graph.i18n import N_
 from graph.settings import Settings, Token
@@ -51,7 +51,7 @@ async def answer_update(request: Request, update: str, parameters: list[tuple[st
             N_("LOAD is not supported: upload the data with the Graph Store protocol (PUT or POST /store)."),
         )
     if calls_service(update):
-        raise ProtocolError(400, ServiceRefused.msgid)
+        raise ProtocolError(400, ServiceRejected.msgid)
     if (using or using_named) and keywords & {"USING", "WITH"}:
         raise ProtocolError(
             400,

@@ -22,7 +22,7 @@ from api.describe import site_path
 from api.protocol_errors import ProtocolError, error_response
 from api.rdf_response import rdf_response, serialize_triples
 from api.rendering import render
-from api.sparql_formats import GRAPH_ALIASES, GRAPH_MEDIA_TYPES, HTML_FORMAT_NAMES, HTML_MEDIA_TYPES, UnknownFormat, choose_media_type, negotiate
+from api.sparql_formats import GRAPH_MEDIA_TYPES, HTML_MEDIA_TYPES, UnknownFormat, choose_description_type, choose_media_type
 from graph.i18n import N_
 from graph.store import StoreNotBuilt
 
@@ -94,20 +94,15 @@ ALTERNATES = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("R
 def _media_type(request: Request) -> str:
     """Return the media type to serve, from `format=` or Accept (an HTML type for the page). Raises ProtocolError."""
     format_parameter = request.query_params.get("format")
-    if format_parameter:
-        if format_parameter.strip().lower() in HTML_FORMAT_NAMES:
-            return HTML_MEDIA_TYPES[0]
-        try:
-            return choose_media_type("DESCRIBE", None, format_parameter)
-        except UnknownFormat:
-            raise ProtocolError(
-                400,
-                N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
-                value=format_parameter,
-                formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
-            ) from None
-    # The RDF types come first, so `*/*` and no Accept give Turtle, and HTML only wins when it is ranked higher.
-    media_type = negotiate(request.headers.get("accept"), GRAPH_MEDIA_TYPES + HTML_MEDIA_TYPES, GRAPH_ALIASES)
+    try:
+        media_type = choose_description_type(request.headers.get("accept"), format_parameter)
+    except UnknownFormat:
+        raise ProtocolError(
+            400,
+            N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
+            value=format_parameter,
+            formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
+        ) from None
     if media_type is None:
         raise ProtocolError(
             406,

@@ -13,7 +13,8 @@ Each web process logs as the CLI does (see `logging_config`): the app's
 log, with one line per SPARQL query, goes to the log file, or to stderr
 with -v, and the web server's own messages to the console. The web
 server's access log is off, because the query lines give the duration
-and outcome of each query, and a proxy in front logs every request.
+and outcome of each query, and a reverse proxy in front can log every
+request.
 
 Granian gives each ASGI request its `http.disconnect` message when the client
 goes away, as uvicorn does, so the query engine stops the work of a client
@@ -69,9 +70,9 @@ class BufferedFileHandler(logging.FileHandler):
                 self.stream.write(message + self.terminator)
                 if record.levelno >= logging.WARNING:
                     self.stream.flush()
-            if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush_periodically, name="log-flush", daemon=True)
-                self._flusher.start()
+                if self._flusher is None:
+                    self._flusher = threading.Thread(target=self._flush_periodically, name="log-flush", daemon=True)
+                    self._flusher.start()
         except Exception:
             self.handleError(record)
 
@@ -108,12 +109,12 @@ def lighten_log_records() -> None:
     logging.logMultiprocessing = False
 
 
-def create_web_app():
-    """Build the app in a web process that uvicorn starts (settings from the environment)."""
+def create_web_app(settings: Settings | None = None):
+    """Build the app in a web process, with lighter log records (settings: from the environment by default)."""
     from api.app import create_app
 
     lighten_log_records()
-    return create_app()
+    return create_app(settings)
 
 
 def logging_config(base: dict, log_file: Path | None) -> dict:
@@ -137,10 +138,7 @@ def logging_config(base: dict, log_file: Path | None) -> dict:
 
 def load_app(target: str, settings: Settings):
     """Build the app in a web process (granian calls it with its target string)."""
-    from api.app import create_app
-
-    lighten_log_records()
-    return create_app(settings)
+    return create_web_app(settings)
 
 
 def run_granian(settings: Settings, workers: int, log_file: Path | None) -> None:
@@ -166,8 +164,6 @@ def run_uvicorn(settings: Settings, workers: int, config_file: Path | None, log_
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from api.app import create_app
-
     # uvloop and httptools are used when installed.
     options = {
         "host": settings.host,
@@ -177,8 +173,7 @@ def run_uvicorn(settings: Settings, workers: int, config_file: Path | None, log_
         "access_log": False,
     }
     if workers == 1:
-        lighten_log_records()
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_web_app(settings), **options)
         return
     # uvicorn starts its workers afresh from an import string: they read the configuration file again, and
     # every other setting from the environment.

@@ -256,7 +256,7 @@ def answers_while_workers_busy(server, queries: list[str]) -> list[tuple[int, fl
     return answers
 
 
-def test_known_quick_query_runs_in_web_process(server):
+def test_known_quick_query_runs_inline(server):
     # A query measured as quick on the served generation gets its result while every worker is busy, but a new text
     # gets 503. So does the known text once a write has published a new generation, until it is measured again.
     known = unseen("SELECT ?nom WHERE { ?c <http://rdf.insee.fr/def/geo#codeINSEE> \"56121\" ; <http://rdf.insee.fr/def/geo#nom> ?nom }")
@@ -277,7 +277,7 @@ def test_known_quick_query_runs_in_web_process(server):
     assert server.query(known)[0] == 200
 
 
-def test_service_clause_refused(server):
+def test_service_clause_rejected(server):
     # pyoxigraph would send the SERVICE part to the endpoint it names; here that endpoint counts requests.
     received = []
 
