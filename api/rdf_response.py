@@ -14,7 +14,18 @@ from fastapi import Response
 from pyoxigraph import RdfFormat, Triple, serialize
 
 from api.cors import CORS_HEADERS
-from api.sparql_formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
+from api.protocol_errors import ProtocolError
+from api.sparql_formats import (
+    GRAPH_MEDIA_TYPES,
+    HTML_MEDIA_TYPES,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_XML,
+    TURTLE,
+    UnknownFormat,
+    choose_description_type,
+)
+from graph.i18n import N_
 
 RDF_FORMATS = {
     TURTLE: RdfFormat.TURTLE,
@@ -38,6 +49,30 @@ PREFIXES = {
 def content_type_header(media_type: str) -> str:
     """Return the Content-Type of a media type, with `charset=utf-8` for text types."""
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def description_type(accept: str | None, format_parameter: str | None) -> str:
+    """Return the media type of a description served in RDF or as an HTML page (see `choose_description_type`).
+
+    Raises ProtocolError: 400 for a `format=` that names no format of a graph,
+    406 when Accept allows none of the offers.
+    """
+    try:
+        media_type = choose_description_type(accept, format_parameter)
+    except UnknownFormat:
+        raise ProtocolError(
+            400,
+            N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
+            value=format_parameter,
+            formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
+        ) from None
+    if media_type is None:
+        raise ProtocolError(
+            406,
+            N_("No acceptable format: this resource is available as %(formats)s."),
+            formats=", ".join(GRAPH_MEDIA_TYPES + HTML_MEDIA_TYPES),
+        )
+    return media_type
 
 
 def serialize_triples(triples: Iterable[Triple], media_type: str, prefixes: dict[str, str] | None = None) -> bytes:

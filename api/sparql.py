@@ -30,7 +30,7 @@ from api.cors import CORS_HEADERS, preflight_response
 from api.dataset_statistics import STATISTICS
 from api.protocol_errors import ProtocolError, error_response
 from api.query_ui import render_query_page
-from api.rdf_response import content_type_header, rdf_response, serialize_triples
+from api.rdf_response import content_type_header, description_type, rdf_response, serialize_triples
 from api.request_body import decode_text, graph_iris, parse_content_type, parse_form, read_body, single_value
 from api.service_description import describe_service
 from api.sparql_engine import EngineError, EngineOverloaded, EngineResult, engine_of
@@ -38,7 +38,6 @@ from api.sparql_formats import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
     UnknownFormat,
-    choose_description_type,
     choose_media_type,
     is_graph_form,
     prefers_html,
@@ -270,25 +269,11 @@ async def _close(body) -> None:
 
 async def _describe_service(request: Request, parameters: list[tuple[str, str]]) -> Response:
     format_parameter = single_value(parameters, "format") or single_value(parameters, "output")
-    try:
-        media_type = choose_description_type(request.headers.get("accept"), format_parameter)
-    except UnknownFormat:
-        raise ProtocolError(
-            400,
-            N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
-            value=format_parameter,
-            formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
-        ) from None
+    media_type = description_type(request.headers.get("accept"), format_parameter)
     if media_type in HTML_TYPES:
         response = render_query_page(request)
         response.headers.update(CORS_HEADERS)
         return response
-    if media_type is None:
-        raise ProtocolError(
-            406,
-            N_("No acceptable format: this resource is available as %(formats)s."),
-            formats=", ".join(GRAPH_MEDIA_TYPES + HTML_TYPES),
-        )
     settings = request.app.state.settings
     try:
         # The first description of a generation scans the whole store, so it runs off the event loop.

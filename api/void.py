@@ -20,9 +20,9 @@ from api.cors import preflight_response
 from api.dataset_statistics import STATISTICS, DatasetStatistics
 from api.describe import site_path
 from api.protocol_errors import ProtocolError, error_response
-from api.rdf_response import rdf_response, serialize_triples
+from api.rdf_response import description_type, rdf_response, serialize_triples
 from api.rendering import render
-from api.sparql_formats import GRAPH_MEDIA_TYPES, HTML_MEDIA_TYPES, UnknownFormat, choose_description_type, choose_media_type
+from api.sparql_formats import HTML_MEDIA_TYPES, choose_media_type
 from graph.i18n import N_
 from graph.store import StoreNotBuilt
 
@@ -91,27 +91,6 @@ def describe_dataset(base_uri: str, statistics: DatasetStatistics) -> list[Tripl
 ALTERNATES = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdf"))
 
 
-def _media_type(request: Request) -> str:
-    """Return the media type to serve, from `format=` or Accept (an HTML type for the page). Raises ProtocolError."""
-    format_parameter = request.query_params.get("format")
-    try:
-        media_type = choose_description_type(request.headers.get("accept"), format_parameter)
-    except UnknownFormat:
-        raise ProtocolError(
-            400,
-            N_("The format “%(value)s” is not available for this query: use one of %(formats)s."),
-            value=format_parameter,
-            formats=", ".join((*GRAPH_MEDIA_TYPES, "html")),
-        ) from None
-    if media_type is None:
-        raise ProtocolError(
-            406,
-            N_("No acceptable format: this resource is available as %(formats)s."),
-            formats=", ".join(GRAPH_MEDIA_TYPES + HTML_MEDIA_TYPES),
-        )
-    return media_type
-
-
 def _page(request: Request, base_uri: str, statistics: DatasetStatistics) -> Response:
     """Render the VoID description as an HTML page in the request's language."""
     graphs = [
@@ -140,7 +119,7 @@ def _page(request: Request, base_uri: str, statistics: DatasetStatistics) -> Res
 def void_description(request: Request) -> Response:
     """Serve the VoID description in Turtle, N-Triples, JSON-LD or RDF/XML, or as an HTML page."""
     try:
-        media_type = _media_type(request)
+        media_type = description_type(request.headers.get("accept"), request.query_params.get("format"))
         settings = request.app.state.settings
         try:
             statistics = STATISTICS.get(request.app.state.store, settings.base_uri + URI_SPACE)
